@@ -50,7 +50,7 @@ class Department(Cited):
     """A linked department (联动部门) and the tiers at which it has handlers."""
 
     name_zh: str
-    tiers: list[Literal["township", "county", "city"]] = ["county"]
+    tiers: list[Literal["township", "county", "city"]] = ["county", "city"]
 
 
 class HouseholdRange(Cited):

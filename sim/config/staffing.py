@@ -9,6 +9,10 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_
 from sim.config.cited import Strict
 
 
+SHIFT_KEYS = ("full_time", "part_time", "exclusive", "centre", "department")
+PROFILE_KEYS = ("full_time", "part_time", "exclusive", "grid_head", "instructor")
+
+
 class GridWorkers(Strict):
     """Workers per grid by kind, and how many grids one full-time worker covers."""
 
@@ -86,3 +90,11 @@ class StaffingSpec(Strict):
     salary_yuan_per_year: dict[str, NonNegativeFloat]
     admin_share: float = Field(ge=0, lt=1, description="share of working time on admin")
     source: str
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        for table, needed in (("shifts", SHIFT_KEYS), ("profiles", PROFILE_KEYS)):
+            missing = sorted(set(needed) - set(getattr(self, table)))
+            if missing:
+                raise ValueError(f"[{table}] needs entries for: {', '.join(missing)}")
+        return self

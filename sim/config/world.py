@@ -94,6 +94,10 @@ class WorldSpec(Strict):
     exclusive_per_township: dict[ExclusiveKind, NonNegativeFloat] = Field(
         description="mean number of units of each kind per township (Poisson)"
     )
+    exclusive_equivalent_households: int = Field(
+        default=150, ge=0,
+        description="households whose case rate one exclusive grid (a school, a market…) equals",
+    )
     source: str = Field(description="where the shape's numbers come from")
 
     @property

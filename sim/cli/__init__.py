@@ -1,0 +1,45 @@
+"""The `gridsim` command line: one module per verb, registered here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sim.config.errors import ScenarioError
+
+app = typer.Typer(
+    name="gridsim",
+    help="Simulate grid-based service management under real jurisdictions' rules, "
+    "size staffing, compare rule sets and load-test case platforms.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """gridsim: grid-based service management, simulated and load-tested."""
+
+
+def _register() -> None:
+    # Each verb lives in its own module; importing it adds its command to `app`.
+    from sim.cli import world  # noqa: F401
+
+    try:
+        from loadtest.platform.cli import app as platform_app
+    except ImportError:  # the platform is optional while it is being built
+        platform_app = None
+    if platform_app is not None:
+        app.add_typer(platform_app, name="platform", help="Run the reference case platform.")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning scenario errors into one line and exit code 2."""
+    _register()
+    try:
+        app(standalone_mode=True)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
