@@ -9,7 +9,16 @@ import typer
 
 from sim.cli import app
 from sim.cli.common import (
-    JsonOpt, RulesOpt, ScenarioArg, SeedOpt, SetOpt, console, kv_table, load, print_json, table,
+    JsonOpt,
+    RulesOpt,
+    ScenarioArg,
+    SeedOpt,
+    SetOpt,
+    console,
+    kv_table,
+    load,
+    print_json,
+    table,
 )
 from sim.world import generate_world
 from sim.world.export import export_world
@@ -43,9 +52,9 @@ def world_cmd(
     if json_out:
         print_json(summary)
         return
+    j = s.rules.jurisdiction
     console.print(f"[bold]{s.meta.name}[/]: world [bold]{w.name}[/] under "
-                  f"[bold]{s.rules.jurisdiction.name_zh}[/] rules ({s.rules.jurisdiction.instrument}),"
-                  f" seed {w.seed}")
+                  f"[bold]{j.name_zh}[/] rules ({j.instrument}), seed {w.seed}")
     rows = [{"tier": r["tier"], "units": r["units"], "grids/unit": r["grids_per_unit"],
              "households/unit": r["households_per_unit"],
              "residents/unit": r["residents_per_unit"], "staff": r["staff_at_tier"],

@@ -142,7 +142,8 @@ def parse_set(assignment: str) -> tuple[list[str], Any]:
     """Parse ``part.key.path=value`` (value in TOML syntax, bare words as strings)."""
     key, sep, value = assignment.partition("=")
     if not sep or not key.strip():
-        raise ScenarioError("--set", assignment, "expected KEY=VALUE, e.g. staffing.centres.county=8")
+        raise ScenarioError("--set", assignment,
+                            "expected KEY=VALUE, e.g. staffing.centres.county=8")
     return key.strip().split("."), _parse_value(value.strip())
 
 

@@ -1,4 +1,4 @@
-"""Staffing policy (``scenarios/staffing/*.toml``): who is hired, for how many hours, at what cost."""
+"""Staffing policy (``scenarios/staffing/*.toml``): who is hired, for what hours, at what cost."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Literal, Self
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
 from sim.config.cited import Strict
-
 
 SHIFT_KEYS = ("full_time", "part_time", "exclusive", "centre", "department")
 PROFILE_KEYS = ("full_time", "part_time", "exclusive", "grid_head", "instructor")

@@ -54,10 +54,11 @@ def parse_grid_code(code: str) -> GridCode:
     """Parse a 19-digit grid code or raise ValueError saying what is wrong."""
     m = GRID_CODE.match(code)
     if not m:
-        raise ValueError(f"grid code {code!r} is not 19 digits in the layout division+kind+pair+seq")
+        raise ValueError(f"grid code {code!r} is not 19 digits of division+kind+pair+sequence")
     division, kind, subkind, seq = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
     if seq == 0:
         raise ValueError(f"grid code {code!r} has sequence 0000")
     if (kind == KIND_EXCLUSIVE) != (subkind != 0) or subkind > len(EXCLUSIVE_KINDS):
-        raise ValueError(f"grid code {code!r}: exclusive-kind digits {subkind:02d} do not fit kind {kind}")
+        raise ValueError(
+            f"grid code {code!r}: exclusive-kind digits {subkind:02d} do not fit kind {kind}")
     return GridCode(division, kind, subkind, seq)

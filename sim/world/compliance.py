@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from sim.config.rules import HouseholdRange, Rules
-from sim.world.codes import KIND_EXCLUSIVE, KIND_RURAL, KIND_URBAN, parse_grid_code
+from sim.world.codes import KIND_RURAL, KIND_URBAN, parse_grid_code
 from sim.world.tables import World, role_id
 
 MAX_EXAMPLES = 5
@@ -138,7 +138,8 @@ def _qualification_violations(w: World, rules: Rules) -> list[Violation]:
         out.append(Violation("age_min", rule, young, f"grid worker under {q.min_age}", ()))
     if q.mean_age_max and ages.size and ages.mean() >= q.mean_age_max:
         out.append(Violation("age_mean", rule, 1,
-                             f"mean grid-worker age {ages.mean():.1f} is not under {q.mean_age_max}",
+                             f"mean grid-worker age {ages.mean():.1f} is not under "
+                             f"{q.mean_age_max}",
                              ()))
     if q.high_school_share_min and edu.size:
         share = float(np.mean(edu >= 1))
