@@ -25,7 +25,10 @@ def _root() -> None:
 
 def _register() -> None:
     # Each verb lives in its own module; importing it adds its command to `app`.
-    from sim.cli import world  # noqa: F401
+    from reports.cli import register as register_report
+    from sim.cli import run, world  # noqa: F401
+
+    register_report(app)
 
     try:
         from loadtest.platform.cli import app as platform_app

@@ -207,6 +207,8 @@ class Deadlines(Cited):
 
     set_by: Literal["assigner", "fixed"]
     difficulty_factor: dict[str, PositiveFloat]
+    urgency_factor: dict[str, PositiveFloat] = Field(
+        description="handling deadline multiplier by urgency (assumed where not cited)")
     overdue_written_explanation: bool
     explanation_cite: str | None = None
     clock_urban: WorkingHours

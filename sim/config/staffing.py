@@ -68,12 +68,16 @@ class Centres(Strict):
 
 
 class Departments(Strict):
-    """Department handlers per department per unit of each tier."""
+    """Department handlers per 10,000 households a department unit serves, per tier.
 
-    township: int = Field(ge=0)
-    county: PositiveInt
-    city: PositiveInt
-    overrides: dict[str, dict[Literal["township", "county", "city"], int]] = {}
+    Each unit gets ``ceil(rate × households / 10,000)`` handlers, at least one (0 at a tier
+    means no handlers there); ``overrides`` set the rate for one department.
+    """
+
+    township: NonNegativeFloat
+    county: PositiveFloat
+    city: PositiveFloat
+    overrides: dict[str, dict[Literal["township", "county", "city"], NonNegativeFloat]] = {}
 
 
 class StaffingSpec(Strict):

@@ -77,6 +77,21 @@ class CaseType(Strict):
         return self
 
 
+class StepTimes(Strict):
+    """Fixed working times of the platform steps around handling (minutes unless said)."""
+
+    accept_minutes: PositiveFloat
+    dispatch_minutes: PositiveFloat
+    feedback_minutes: PositiveFloat
+    verify_minutes: PositiveFloat
+    hard_factor: PositiveFloat = Field(description="handling-time multiplier for hard cases")
+    rework_factor: PositiveFloat = Field(description="rework time as a share of handling")
+    coordination_days: NonNegativeFloat = Field(
+        description="delay for a multi-department matter reported to the party committee")
+    resident_report_hours: PositiveFloat = Field(
+        description="mean time before residents report a problem no patrol has found")
+
+
 class Profile(Strict):
     """Relative intensity by hour of day and day of week (normalised by the model)."""
 
@@ -110,6 +125,7 @@ class WorkloadSpec(Strict):
     categories: dict[str, Category]
     types: dict[str, CaseType] = Field(min_length=1)
     profile: Profile
+    steps: StepTimes
     sources: dict[str, str] = Field(
         description="field name -> source of that number for every type (figure or 'assumed')"
     )
@@ -123,7 +139,7 @@ class WorkloadSpec(Strict):
         numeric = {
             "rate_per_1000_households_per_day", "urgency", "difficulty", "sources",
             "self_resolve", "worker_minutes", "handling_hours", "deadline_hours",
-            "patrol_discovery", "multi_department", "rework",
+            "patrol_discovery", "multi_department", "rework", "steps",
         }
         missing = sorted(numeric - set(self.sources))
         if missing:

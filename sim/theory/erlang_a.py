@@ -92,7 +92,7 @@ def _log_weights(lam: float, mu: float, c: int, theta: float) -> np.ndarray:
         if queue_states >= _MAX_QUEUE_STATES:
             raise ValueError(
                 f"patience rate theta={theta!r} is too small for this load to truncate the "
-                f"Erlang A distribution; use erlang_c for (nearly) infinitely patient customers"
+                "Erlang A distribution; use erlang_c for (nearly) infinitely patient customers"
             )
         queue_states *= 2
 

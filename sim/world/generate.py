@@ -29,7 +29,8 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
     comprehensive = g.households > 0
     hh_grid = np.repeat(np.flatnonzero(comprehensive).astype(np.int32), g.households[comprehensive])
     residents = np.bincount(hh_grid, weights=hh.size, minlength=g.code.shape[0]).astype(np.int32)
-    st = staff_world(h, g, rules, scenario.staffing, s_staff)
+    needed = {t.department for t in scenario.workload.types.values() if t.department}
+    st = staff_world(h, g, rules, scenario.staffing, needed, s_staff)
     return World(
         name=spec.name, city_code=spec.city_code, city_name=spec.city_name,
         rules_key=rules.jurisdiction.key, seed=seed,

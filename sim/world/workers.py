@@ -78,7 +78,7 @@ def _share_full_time(g: Grids, per_grid: np.ndarray, share: int, roster: _Roster
 
 
 def staff_world(h: Hierarchy, g: Grids, rules: Rules, staffing: StaffingSpec,
-                rng: np.random.Generator) -> Staff:
+                workload_departments: set[str], rng: np.random.Generator) -> Staff:
     """Create every worker the staffing policy hires, within the jurisdiction's roles."""
     gw = staffing.grid_workers
     roster = _Roster()
@@ -109,16 +109,28 @@ def staff_world(h: Hierarchy, g: Grids, rules: Rules, staffing: StaffingSpec,
         if tier in rules.centres.tiers:
             roster.add(f"{tier}_staff", tier, np.repeat(np.arange(counts[tier]), centre_size[tier]))
 
-    departments = sorted(rules.departments)
+    # Departments the rules name as linked, plus those the workload needs that they do not
+    # name ("等有关部门"): the latter exist at county level only, outside the grid channel.
+    departments = sorted(set(rules.departments) | set(workload_departments))
     du_dept, du_tier, du_parent, handlers = [], [], [], []
+    served = {
+        "township": np.bincount(h.community_township, weights=h.community_households,
+                                minlength=counts["township"]),
+        "county": np.bincount(h.township_county, weights=np.bincount(
+            h.community_township, weights=h.community_households,
+            minlength=counts["township"]), minlength=counts["county"]),
+        "city": np.array([h.community_households.sum()], dtype=float),
+    }
     for d, key in enumerate(departments):
-        for tier in rules.departments[key].tiers:
-            per = staffing.departments.overrides.get(key, {}).get(
+        tiers = rules.departments[key].tiers if key in rules.departments else ["county"]
+        for tier in tiers:
+            rate = staffing.departments.overrides.get(key, {}).get(
                 tier, getattr(staffing.departments, tier))
+            n = np.where(rate > 0, np.maximum(1, np.ceil(rate * served[tier] / 10_000)), 0)
             du_dept += [d] * counts[tier]
             du_tier += [tier] * counts[tier]
             du_parent += list(range(counts[tier]))
-            handlers += [per] * counts[tier]
+            handlers += n.astype(np.int64).tolist()
     roster.add("department_handler", "department",
                np.repeat(np.arange(len(du_dept)), np.asarray(handlers, dtype=np.int64)))
 

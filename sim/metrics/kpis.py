@@ -1,0 +1,154 @@
+"""KPIs of a run, after digital city management's statistics (按时受理率, 按时派遣率, 按时处置率,
+按时核查率, 超期处置, 返工, 自行处置) and the regulations' own demands (feedback rate, patrols)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from sim.metrics.rating import stars
+from sim.metrics.records import TIERS, reported_rows
+from sim.model.engine import Model
+from sim.model.worker import overhead_share
+from sim.world.tables import SPECIAL_KINDS
+
+QUANTILES = (50, 90, 99)
+
+
+def _rate(num: int | np.integer, den: int | np.integer) -> float | None:
+    return float(num) / float(den) if den else None
+
+
+def _dist(x: np.ndarray) -> dict[str, float | int | None]:
+    if x.size == 0:
+        return {"n": 0, "mean": None, "p50": None, "p90": None, "p99": None}
+    q = np.percentile(x, QUANTILES)
+    return {"n": int(x.size), "mean": float(x.mean()),
+            **{f"p{p}": float(v) for p, v in zip(QUANTILES, q, strict=True)}}
+
+
+def on_time(done: np.ndarray, due: np.ndarray) -> dict[str, float | int | None]:
+    """Share of steps done by their deadline, among steps done that had one."""
+    has = np.isfinite(done) & np.isfinite(due)
+    return {"n": int(has.sum()), "rate": _rate(np.sum(done[has] <= due[has]), has.sum())}
+
+
+def compute_kpis(m: Model) -> dict[str, Any]:
+    """Every KPI of the run as a JSON-ready dict."""
+    c, a = m.cases, m.arrivals
+    idx = reported_rows(m)
+    closed = idx[np.isfinite(c.closed[idx])]
+    ttc = c.closed[closed] - c.reported[closed]
+    type_of = np.asarray(m.type_keys)[a.type]
+    by_type = {k: _dist(ttc[type_of[closed] == k]) for k in m.type_keys}
+    tier_of = c.resolved_tier[closed]
+    by_tier = {t: _dist(ttc[tier_of == i]) for i, t in enumerate(TIERS) if np.any(tier_of == i)}
+    reached_centre = idx[~c.self_resolved[idx] & (np.isfinite(c.dispatched[idx])
+                                                  | np.isfinite(c.escalated[idx]))]
+    dispatch_has = np.isfinite(c.dispatch_due[idx]) & np.isfinite(c.dispatch_done[idx])
+    fb_base = closed
+    return {
+        "scenario": m.scenario.meta.name,
+        "rules": m.rules.jurisdiction.key,
+        "days": m.horizon / 24,
+        "cases": {
+            "arisen": len(a),
+            "reported": int(idx.size),
+            "closed": int(closed.size),
+            "open": int(idx.size - closed.size),
+            "unreported_latent": int(len(a) - idx.size),
+        },
+        "on_time": {
+            "accept": on_time(c.accepted[idx], c.accept_due[idx]),
+            "dispatch": {"n": int(dispatch_has.sum()),
+                         "rate": _rate(np.sum(c.dispatch_ok[idx][dispatch_has]),
+                                       dispatch_has.sum())},
+            "handle": on_time(c.handled[idx], c.handle_due[idx]),
+            "verify": on_time(c.verified[idx], c.verify_due[idx]),
+        },
+        "time_to_close_hours": {"all": _dist(ttc), "by_type": by_type, "by_tier": by_tier},
+        "rates": {
+            "self_resolution": _rate(np.sum(c.self_resolved[closed]), closed.size),
+            "escalation": _rate(reached_centre.size, idx.size),
+            "escalation_above_entry": _rate(np.sum(c.escalations[idx] > 0), idx.size),
+            "rework": _rate(np.sum(c.reworks[closed] > 0), closed.size),
+        },
+        "overdue": {
+            "count": int(c.overdue[idx].sum()),
+            "explanations": int(np.isfinite(c.explained[idx]).sum()),
+            "explanation_required": m.rules.deadlines.overdue_written_explanation,
+            "supervision_yellow": int(np.sum(c.supervision[idx] >= 1)),
+            "supervision_red": int(np.sum(c.supervision[idx] >= 2)),
+        },
+        "feedback": {
+            "rate": _rate(np.isfinite(c.feedback[fb_base]).sum(), fb_base.size),
+            "required": m.rules.feedback.to_requester,
+            "target": m.rules.feedback.target_rate,
+        },
+        "barred_reached_worker": int(np.sum(c.reached_worker[idx]
+                                            & np.asarray(m.barred)[a.type[idx]])),
+        "utilisation": utilisation(m),
+        "patrol_coverage": patrol_coverage(m),
+        "little": little(m),
+        "star_ratings": star_summary(m),
+    }
+
+
+def utilisation(m: Model) -> dict[str, Any]:
+    """Share of available working time by activity per role; centres and departments."""
+    work: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    avail: dict[str, float] = defaultdict(float)
+    for p in m.all_pools():
+        key = {"department": f"department.{p.name.split('@')[0]}", "centre": f"centre.{p.tier}"
+               }.get(p.kind, p.kind)
+        avail[key] += max(p.capacity, 0) * p.cal.worked(m.horizon)
+        for act, h in p.work.items():
+            work[key][act] += h
+    out: dict[str, Any] = {}
+    for key in sorted(avail):
+        if not avail[key]:
+            continue
+        row = {act: h / avail[key] for act, h in sorted(work[key].items())}
+        if key in ("full_time", "part_time", "exclusive"):
+            share = overhead_share(m.scenario, key)
+            row["admin"] = m.scenario.staffing.admin_share
+            row["training"] = share - m.scenario.staffing.admin_share
+        row["total"] = sum(row.values())
+        out[key] = row
+    return out
+
+
+def patrol_coverage(m: Model) -> dict[str, Any]:
+    """Required patrols, sweeps and door visits done on time."""
+    visits = {k: _rate(d, due) for k, d, due in
+              zip(SPECIAL_KINDS, m.visit_done, m.visit_due, strict=True) if due}
+    return {
+        "patrols": _rate(m.patrol_done.sum(), m.patrol_due.sum()),
+        "sweeps": _rate(m.sweep_done.sum(), m.sweep_due.sum()),
+        "visits": _rate(m.visit_done.sum(), m.visit_due.sum()),
+        "visits_by_kind": visits,
+    }
+
+
+def little(m: Model) -> dict[str, dict[str, float]]:
+    """Per tier: time-average queue length L, arrival rate λ and mean wait W (L ≈ λW)."""
+    acc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    for p in m.all_pools():
+        tier = "department" if p.kind == "department" else p.tier
+        acc[tier][0] += p.area_queue
+        acc[tier][1] += p.arrived
+        acc[tier][2] += p.wait_sum
+        acc[tier][3] += p.waited
+    t = m.horizon
+    return {tier: {"L": v[0] / t, "lambda": v[1] / t, "W": v[2] / v[3] if v[3] else 0.0}
+            for tier, v in sorted(acc.items()) if v[1]}
+
+
+def star_summary(m: Model) -> dict[str, Any]:
+    """Distribution of grid stars (computed always; the rules say whether they apply)."""
+    s = stars(m)
+    return {"rules_rate_grids": m.rules.rating.star_grids,
+            "distribution": {int(k): int(v) for k, v in zip(*np.unique(s, return_counts=True),
+                                                             strict=True)}}

@@ -1,0 +1,224 @@
+"""Cases: the table of every case's steps (numpy columns) and the lifecycle each case lives.
+
+Lifecycle (design.md): reported (上报) → accepted (受理) → first handling by the worker
+(首接初办) → closed by the worker, or escalated to the centre → handled there, diverted (分流)
+to a department, or escalated up → handled → feedback to the requester (反馈) → verified by the
+grid worker (核查, rework on failure) → closed (结案).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.model.arrivals.poisson import DIFFICULTIES, SOURCES, URGENCIES
+from sim.model.resource import PRIORITY, Pool
+from sim.model.routing import decide
+
+if TYPE_CHECKING:
+    from sim.model.engine import Model
+
+NAN = np.nan
+TIMES = (
+    "occurred", "reported", "accepted", "first_start", "first_done", "escalated",
+    "dispatched", "handle_start", "handled", "feedback", "verified", "closed",
+    "accept_due", "dispatch_due", "handle_due", "verify_due", "dispatch_done", "explained",
+)
+MAX_REWORK = 2
+
+
+class CaseTable:
+    """One row per problem that arises (a patrol may find it, or a resident report it)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        for name in TIMES:
+            setattr(self, name, np.full(n, NAN))
+        self.self_resolved = np.zeros(n, bool)
+        self.resolved_tier = np.full(n, -1, np.int8)
+        self.escalations = np.zeros(n, np.int8)
+        self.reworks = np.zeros(n, np.int8)
+        self.supervision = np.zeros(n, np.int8)
+        self.overdue = np.zeros(n, bool)
+        self.reached_worker = np.zeros(n, bool)
+        self.entry_source = np.zeros(n, np.int8)
+        self.dispatch_ok = np.ones(n, bool)
+        self.handler: list[str] = [""] * n
+        self.path: list[str] = [""] * n
+
+
+def _unit(m: Model, tier: str, grid: int) -> int:
+    if tier == "township":
+        return int(m.grid_township[grid])
+    if tier == "county":
+        return int(m.grid_county[grid])
+    return 0
+
+
+def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
+    """The process of case ``i`` from report to close."""
+    env, c, a = m.env, m.cases, m.arrivals
+    k = int(a.type[i])
+    ct = m.types[k]
+    urgency = URGENCIES[a.urgency[i]]
+    difficulty = DIFFICULTIES[a.difficulty[i]]
+    source = SOURCES[c.entry_source[i]]
+    g = int(a.grid[i])
+    urban = bool(m.grid_urban[g])
+    prio = PRIORITY[urgency]
+    now = env.now
+    c.reported[i] = now
+    path = ["grid"]
+    m.emit("case.report", i, source=source)
+    team_id = int(m.teams.grid_team[g])
+    team = m.teams.pools[team_id] if team_id >= 0 else None
+    barred = m.barred[k]
+    handle_hours_due = ct.deadline_hours
+
+    to_worker = (
+        team is not None and not barred and m.rules.routing.first_handling_by_worker
+        and source in ("patrol", "resident")
+        and not (urgency == "emergency" and m.rules.routing.emergency_direct_to_township)
+    )
+    if (source == "department" and team is not None and not barred
+            and m.rules.routing.upper_assigns_down):
+        # a department's task lands on the county centre, which assigns it down to the grid
+        tier = m.centres.tiers[min(1, len(m.centres.tiers) - 1)]
+        pool = m.centres.pools[tier][_unit(m, tier, g)]
+        yield from _accept(m, i, pool, now, urban, urgency, difficulty, prio)
+        c.dispatch_due[i] = m.deadlines.due("dispatch", env.now, urban, urgency, difficulty, 0)
+        yield from pool.serve(m.steps.dispatch_minutes / 60, prio, "centre")
+        _dispatch_done(c, i, env.now)
+        m.emit("case.assign_down", i, tier=tier)
+        path = [tier, "grid"]
+        to_worker = True
+
+    c.handle_due[i] = m.deadlines.due("handle", now, urban, urgency, difficulty, handle_hours_due)
+    if to_worker:
+        assert team is not None
+        c.reached_worker[i] = True
+        if m.off_list[k]:
+            yield from m.await_approval(k)
+        if np.isnan(c.accept_due[i]):
+            c.accept_due[i] = m.deadlines.due("accept", now, urban, urgency, difficulty, 0)
+        start = yield from team.serve(float(m.draw.worker_hours[i]), prio, "case")
+        c.first_start[i] = start
+        if np.isnan(c.accepted[i]):
+            c.accepted[i] = start
+            m.emit("case.accept", i, at=start, actor="worker")
+        c.first_done[i] = env.now
+        if m.draw.u_self[i] < ct.self_resolve:
+            c.self_resolved[i] = True
+            c.resolved_tier[i] = 0
+            c.handled[i] = c.feedback[i] = c.verified[i] = c.closed[i] = env.now
+            c.handler[i] = "grid"
+            c.path[i] = ">".join(path)
+            m.emit("case.handle", i, actor="worker", resolved=True)
+            m.emit("case.close", i, actor="worker")
+            m.closed_case(i)
+            return
+        m.emit("case.handle", i, actor="worker", resolved=False)
+
+    # up to the centres
+    tier = m.centres.entry_tier()
+    handler: Pool | None = None
+    handler_name = ""
+    arrived = env.now
+    accepted_here = not np.isnan(c.accepted[i])
+    first = True
+    while True:
+        path.append(tier)
+        if not first:
+            c.escalations[i] += 1
+            m.emit("case.escalate", i, tier=tier)
+        elif to_worker:
+            c.escalated[i] = env.now
+            m.emit("case.escalate", i, tier=tier)
+        pool = m.centres.pools[tier][_unit(m, tier, g)]
+        if not accepted_here:
+            yield from _accept(m, i, pool, arrived, urban, urgency, difficulty, prio)
+            accepted_here = True
+        first = False
+        c.dispatch_due[i] = m.deadlines.due("dispatch", env.now, urban, urgency, difficulty, 0)
+        yield from pool.serve(m.steps.dispatch_minutes / 60, prio, "centre")
+        _dispatch_done(c, i, env.now)
+        if (m.rules.routing.multi_department_to_coordination
+                and m.draw.u_multi[i] < ct.multi_department and tier != "township"):
+            # 001 五.3: matters needing several departments go to the party committee
+            path.append("coordination")
+            m.emit("case.supervise", i, level="coordination", tier=tier)
+            yield env.timeout(m.steps.coordination_days * 24)
+        above = m.centres.above(tier)
+        dept = ct.department
+        d = decide(tier, ct.resolve_tier, dept, m.departments.tiers.get(dept or "", ("county",)),
+                   m.departments.linked(dept), m.rules.routing.lateral_before_escalation, above)
+        if d.action == "escalate":
+            assert above is not None
+            tier, arrived = above, env.now
+            continue
+        if d.action == "dispatch":
+            handler = m.departments.find(d.department or "", tier, _unit(m, tier, g))
+        if handler is None:
+            handler, handler_name = pool, tier
+        else:
+            handler_name = f"dept:{d.department}@{tier}"
+        c.dispatched[i] = env.now
+        m.emit("case.dispatch", i, tier=tier, to=handler_name)
+        break
+
+    path.append(handler_name) if handler_name.startswith("dept") else None
+    c.resolved_tier[i] = ("grid", "township", "county", "city").index(tier)
+    c.handler[i] = handler_name
+    assigned = env.now
+    due = m.deadlines.due("handle", assigned, urban, urgency, difficulty, handle_hours_due)
+    c.handle_due[i] = due
+    m.deadlines.watch(env, assigned, due, lambda: not np.isnan(c.handled[i]),
+                      lambda level, t: m.overdue(i, level, t, handler_name))
+    hours = float(m.draw.handle_hours[i]) * (m.steps.hard_factor if difficulty == "hard" else 1.0)
+    start = yield from handler.serve(hours, prio, "handling")
+    c.handle_start[i] = start
+    c.handled[i] = env.now
+    m.emit("case.handle", i, actor=handler_name, resolved=True)
+    centre = m.centres.pools[tier][_unit(m, tier, g)]
+    if m.draw.u_feedback[i] < m.feedback_rate:
+        yield from centre.serve(m.steps.feedback_minutes / 60, prio, "centre")
+        c.feedback[i] = env.now
+        m.emit("case.feedback", i, tier=tier)
+
+    verifier = team if (team is not None and not barred) else centre
+    for attempt in range(MAX_REWORK + 1):
+        c.verify_due[i] = m.deadlines.due("verify", env.now, urban, urgency, difficulty, 0)
+        yield from verifier.serve(m.steps.verify_minutes / 60, prio, "verify")
+        passed = attempt == MAX_REWORK or m.draw.u_rework[i, attempt] >= ct.rework
+        if np.isnan(c.verified[i]):
+            c.verified[i] = env.now
+        m.emit("case.verify", i, passed=bool(passed),
+               actor="worker" if verifier is team else tier)
+        if passed:
+            break
+        c.reworks[i] += 1
+        yield from handler.serve(hours * m.steps.rework_factor, prio, "handling")
+        c.handled[i] = env.now
+        m.emit("case.handle", i, actor=handler_name, resolved=True, rework=True)
+    c.verified[i] = env.now
+    c.closed[i] = env.now
+    c.path[i] = ">".join(path)
+    m.emit("case.close", i, tier=tier)
+    m.closed_case(i)
+
+
+def _accept(m: Model, i: int, pool: Pool, since: float, urban: bool, urgency: str,
+            difficulty: str, prio: int) -> Generator[Any, Any, None]:
+    c = m.cases
+    c.accept_due[i] = m.deadlines.due("accept", since, urban, urgency, difficulty, 0)
+    yield from pool.serve(m.steps.accept_minutes / 60, prio, "centre")
+    c.accepted[i] = m.env.now
+    m.emit("case.accept", i, tier=pool.tier)
+
+
+def _dispatch_done(c: CaseTable, i: int, t: float) -> None:
+    """Dispatch is on time only if every routing decision met its deadline."""
+    c.dispatch_done[i] = t
+    c.dispatch_ok[i] &= bool(t <= c.dispatch_due[i])

@@ -1,0 +1,53 @@
+"""Grid institutions (网格化机构 / 综治中心) at township, county and city: staffed pools."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim.config.rules import CENTRE_TIERS
+from sim.config.scenario import Scenario
+from sim.model.clock import calendar
+from sim.model.resource import Pool
+from sim.world.export import worker_ids
+from sim.world.tables import ROLES, World
+
+
+@dataclass
+class Centres:
+    """Pools per centre tier (index = unit row of that tier), and the tiers that have one."""
+
+    pools: dict[str, list[Pool]]
+    actors: dict[str, list[str]]
+    tiers: tuple[str, ...]
+
+    def entry_tier(self) -> str:
+        """The lowest tier with a grid institution: where the grid's reports go."""
+        return self.tiers[0]
+
+    def above(self, tier: str) -> str | None:
+        """The next centre tier up, or None at the top."""
+        i = self.tiers.index(tier)
+        return self.tiers[i + 1] if i + 1 < len(self.tiers) else None
+
+
+def build_centres(env: simpy.Environment, w: World, s: Scenario) -> Centres:
+    """Centre pools from the world's centre staff (one pool per township/county/city)."""
+    sh = s.staffing.shifts["centre"]
+    cal = calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays))
+    ids = worker_ids(w.worker_role.shape[0])
+    counts = {"township": w.township_code.shape[0], "county": w.county_code.shape[0], "city": 1}
+    pools: dict[str, list[Pool]] = {}
+    actors: dict[str, list[str]] = {}
+    tiers = tuple(t for t in CENTRE_TIERS if t in s.rules.centres.tiers)
+    for tier in tiers:
+        staff = np.flatnonzero(w.worker_role == ROLES.index(f"{tier}_staff"))
+        unit = w.worker_unit[staff]
+        size = np.bincount(unit, minlength=counts[tier])
+        first = {int(u): str(ids[i]) for i, u in zip(staff[::-1], unit[::-1], strict=True)}
+        pools[tier] = [Pool(env, f"{tier}{u}", tier, "centre", u, int(size[u]), cal)
+                       for u in range(counts[tier])]
+        actors[tier] = [first.get(u, f"{tier}{u}") for u in range(counts[tier])]
+    return Centres(pools, actors, tiers)

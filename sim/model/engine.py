@@ -1,0 +1,271 @@
+"""The model: a SimPy environment wiring the world's teams, centres and departments to the
+cases that arise, the patrols that find them and the deadlines that watch them.
+
+Households stay numpy rows; arrivals are drawn vectorised before the run; SimPy processes
+exist only for what waits: team routines, cases in flight, helper visit batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.config.scenario import Scenario
+from sim.model.arrivals import draw_arrivals
+from sim.model.arrivals.poisson import SOURCES
+from sim.model.case import CaseTable, lifecycle
+from sim.model.centre import build_centres
+from sim.model.deadline import DeadlinePolicy
+from sim.model.department import build_departments
+from sim.model.patrol import plan_visits, team_routine
+from sim.model.resource import Pool
+from sim.model.trace import Tracer
+from sim.model.worker import build_teams
+from sim.world import World
+from sim.world.codes import KIND_EXCLUSIVE, KIND_URBAN
+from sim.world.tables import SPECIAL_KINDS
+
+SOURCE_INDEX = {s: i for i, s in enumerate(SOURCES)}
+
+
+def _durations(rng: np.random.Generator, mean: np.ndarray, cv: np.ndarray, lo: np.ndarray,
+               exponential: np.ndarray) -> np.ndarray:
+    """Handling times: ``lo`` + a lognormal (or exponential) part so the mean is ``mean``."""
+    part = np.maximum(mean - lo, 1e-9)
+    sigma2 = np.log1p(cv**2)
+    logn = rng.lognormal(np.log(part) - sigma2 / 2, np.sqrt(sigma2))
+    expo = rng.exponential(part)
+    return lo + np.where(exponential, expo, logn)
+
+
+@dataclass
+class Draws:
+    """Every random number a case needs, drawn up front (vectorised and reproducible)."""
+
+    u_self: np.ndarray
+    u_multi: np.ndarray
+    u_feedback: np.ndarray
+    u_rework: np.ndarray
+    worker_hours: np.ndarray
+    handle_hours: np.ndarray
+    report_delay: np.ndarray
+
+
+class Model:
+    """One run of a scenario's world for ``days`` days."""
+
+    def __init__(self, scenario: Scenario, world: World, days: float, seed: int,
+                 trace: bool = False) -> None:
+        self.scenario, self.world, self.rules = scenario, world, scenario.rules
+        self.days = int(np.ceil(days))
+        self.horizon = days * 24.0
+        self.env = simpy.Environment()
+        self.steps = scenario.workload.steps
+        self.type_keys = sorted(scenario.workload.types)
+        self.types = [scenario.workload.types[k] for k in self.type_keys]
+        self.barred = [bool(t.barred and t.barred in self.rules.matters.barred)
+                       for t in self.types]
+        self.off_list = [t.off_list or t.category not in self.rules.matters.categories
+                         for t in self.types]
+        self.approved_at: dict[int, float] = {}
+        fb = self.rules.feedback
+        self.feedback_rate = 1.0 if fb.to_requester else fb.target_rate
+        s_arr, s_draw, s_visit, s_disc = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
+        self.rng_discovery = s_disc
+
+        self.grid_township = world.grid_township
+        self.grid_county = world.grid_county
+        self.grid_urban = (world.grid_kind == KIND_URBAN) | (
+            (world.grid_kind == KIND_EXCLUSIVE) & world.community_urban[world.grid_community])
+        self.deadlines = DeadlinePolicy(self.rules)
+        self.teams = build_teams(self.env, world, scenario)
+        self.centres = build_centres(self.env, world, scenario)
+        self.departments = build_departments(self.env, world, scenario)
+        self.helper_share = self._helper_share()
+
+        first_hh = np.zeros(world.grid_code.shape[0], np.int64)
+        comp = world.grid_households > 0
+        first_hh[comp] = np.cumsum(world.grid_households[comp]) - world.grid_households[comp]
+        equivalent = np.where(world.grid_kind == KIND_EXCLUSIVE,
+                              scenario.world.exclusive_equivalent_households,
+                              world.grid_households).astype(float)
+        self.arrivals = draw_arrivals(
+            scenario.workload, world.grid_households, equivalent, first_hh,
+            world.township_code[self.grid_township], self.horizon, s_arr)
+        n = len(self.arrivals)
+        self.cases = CaseTable(n)
+        self.cases.occurred[:] = self.arrivals.t
+        self.cases.entry_source[:] = self.arrivals.source
+        self.draw = self._draw(s_draw, n)
+        self.visits = plan_visits(world, self.rules.patrol.visits_per_month, self.days, s_visit)
+        n_grids = world.grid_code.shape[0]
+        self.patrol_due = np.zeros(n_grids, np.int64)
+        self.patrol_done = np.zeros(n_grids, np.int64)
+        self.sweep_due = np.zeros(n_grids, np.int64)
+        self.sweep_done = np.zeros(n_grids, np.int64)
+        self.visit_due = np.zeros(len(SPECIAL_KINDS))
+        self.visit_done = np.zeros(len(SPECIAL_KINDS))
+        self.latent: dict[int, list[int]] = {}
+        self.open_cases = 0
+        self.closed_count = 0
+        self.tracer = Tracer(self) if trace else None
+        self.events: list[tuple[float, int, str, int]] = []  # (t, case, kind, level)
+
+    # --- set-up -------------------------------------------------------------------------
+    def _draw(self, rng: np.random.Generator, n: int) -> Draws:
+        a = self.arrivals
+        t = a.type
+        col = lambda f: np.array([f(ct) for ct in self.types])[t]  # noqa: E731
+        worker_hours = _durations(
+            rng, col(lambda c: c.worker_minutes.mean) / 60, col(lambda c: c.worker_minutes.cv),
+            col(lambda c: c.worker_minutes.min) / 60,
+            col(lambda c: c.worker_minutes.dist == "exponential"))
+        handle_hours = _durations(
+            rng, col(lambda c: c.handling_hours.mean), col(lambda c: c.handling_hours.cv),
+            col(lambda c: c.handling_hours.min),
+            col(lambda c: c.handling_hours.dist == "exponential"))
+        return Draws(
+            u_self=rng.random(n), u_multi=rng.random(n), u_feedback=rng.random(n),
+            u_rework=rng.random((n, 2)), worker_hours=worker_hours, handle_hours=handle_hours,
+            report_delay=rng.exponential(self.steps.resident_report_hours, n),
+        )
+
+    def _helper_share(self) -> np.ndarray:
+        """Share of a grid's visits its part-time helpers make, by weekly working hours."""
+        share = np.zeros(self.world.grid_code.shape[0])
+        for g in np.flatnonzero(self.teams.grid_helpers >= 0).tolist():
+            h: Pool = self.teams.pools[int(self.teams.grid_helpers[g])]
+            team = int(self.teams.grid_team[g])
+            t: Pool = self.teams.pools[team]
+            team_hours = t.capacity * t.cal.per_week / len(self.teams.team_grids[team])
+            helper_hours = h.capacity * h.cal.per_week
+            share[g] = helper_hours / (helper_hours + team_hours)
+        return share
+
+    # --- processes ----------------------------------------------------------------------
+    def _feeder(self) -> Generator[Any, Any, None]:
+        """Problems arise: resident/hotline/department reports start a case at once;
+        problems only a patrol would notice wait, latent, until found or reported."""
+        env, a, c = self.env, self.arrivals, self.cases
+        patrol = SOURCE_INDEX["patrol"]
+        for i in range(len(a)):
+            t = float(a.t[i])
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            if a.source[i] == patrol and self.teams.grid_team[a.grid[i]] >= 0:
+                g = int(a.grid[i])
+                self.latent.setdefault(g, []).append(i)
+                ev = env.timeout(float(self.draw.report_delay[i]))
+                ev.callbacks.append(lambda _e, i=i: self._resident_fallback(i))
+            else:
+                if a.source[i] == patrol:
+                    c.entry_source[i] = SOURCE_INDEX["resident"]
+                self._start(i)
+
+    def _start(self, i: int) -> None:
+        self.open_cases += 1
+        self.env.process(lifecycle(self, i))
+
+    def _resident_fallback(self, i: int) -> None:
+        """No patrol found it in time: a resident reports it."""
+        g = int(self.arrivals.grid[i])
+        lst = self.latent.get(g)
+        if lst is not None and i in lst:
+            lst.remove(i)
+            self.cases.entry_source[i] = SOURCE_INDEX["resident"]
+            self._start(i)
+
+    def discover(self, g: int) -> None:
+        """A patrol of grid ``g`` ends: each latent problem is found with its type's chance."""
+        lst = self.latent.get(g)
+        if not lst:
+            return
+        u = self.rng_discovery.random(len(lst))
+        keep = []
+        for j, i in enumerate(lst):
+            if u[j] < self.types[int(self.arrivals.type[i])].patrol_discovery:
+                self._start(i)
+            else:
+                keep.append(i)
+        self.latent[g] = keep
+
+    def await_approval(self, k: int) -> Generator[Any, Any, None]:
+        """Off-list matters wait for approval (001 四.2; 003 第十一条), once per type."""
+        if k not in self.approved_at:
+            self.approved_at[k] = self.env.now + self.rules.matters.off_list_approval_days * 24
+        wait = self.approved_at[k] - self.env.now
+        if wait > 0:
+            yield self.env.timeout(wait)
+
+    def closed_case(self, i: int) -> None:
+        """Book-keeping when case ``i`` closes."""
+        self.open_cases -= 1
+        self.closed_count += 1
+
+    def overdue(self, i: int, level: int, t: float, handler: str) -> None:
+        """The handling deadline passed: explanation (where required) and supervision."""
+        c = self.cases
+        if level == 1:
+            c.overdue[i] = True
+            if self.rules.deadlines.overdue_written_explanation:
+                c.explained[i] = t
+                self.events.append((t, i, "explanation", 0))
+                self.emit("case.explain_overdue", i, actor=handler, at=t)
+        if self.rules.deadlines.supervision.enabled and level > c.supervision[i]:
+            c.supervision[i] = level
+            self.events.append((t, i, "supervision", level))
+            self.emit("case.supervise", i, level=("", "yellow", "red")[level], at=t)
+
+    # --- tracing (free when off) ----------------------------------------------------------
+    def emit(self, op: str, case: int, **fields: Any) -> None:
+        """Record a case operation for the trace, if tracing."""
+        if self.tracer is not None:
+            self.tracer.case_op(op, case, fields)
+
+    def emit_patrol(self, op: str, grid: int) -> None:
+        """Record a patrol operation, if tracing."""
+        if self.tracer is not None:
+            self.tracer.patrol_op(op, grid)
+
+    def emit_visits(self, grid: int, n: int) -> None:
+        """Record door visits, if tracing."""
+        if self.tracer is not None:
+            self.tracer.visits(grid, n)
+
+    # --- run ----------------------------------------------------------------------------
+    def all_pools(self) -> list[Pool]:
+        """Every pool of the model."""
+        pools = list(self.teams.pools)
+        for lst in self.centres.pools.values():
+            pools += lst
+        return pools + list(self.departments.pools.values())
+
+    def run(self, progress: Callable[[float], None] | None = None,
+            sample: Callable[[float], None] | None = None) -> None:
+        """Run to the horizon, a day at a time (``progress`` gets days done; ``sample`` is
+        called hourly for time series)."""
+        env = self.env
+        env.process(self._feeder())
+        for team in range(len(self.teams.team_grids)):
+            if self.teams.team_grids[team].size:
+                env.process(team_routine(self, team))
+        if sample is not None:
+            env.process(self._sampler(sample))
+        for day in range(1, self.days + 1):
+            env.run(until=min(day * 24.0, self.horizon))
+            if progress is not None:
+                progress(day)
+        for p in self.all_pools():
+            p.close()
+
+    def _sampler(self, sample: Callable[[float], None]) -> Generator[Any, Any, None]:
+        t = 0.0
+        while t <= self.horizon:
+            sample(t)
+            t += 1.0
+            yield self.env.timeout(1.0)

@@ -1,0 +1,85 @@
+"""Collect the platform operations a run performs (the trace contract of design.md).
+
+Only built when tracing is asked for; the model calls it through ``Model.emit*``, which cost
+one ``is None`` test when tracing is off. Payload text (names, addresses, descriptions) is
+added at export (:mod:`sim.trace`), not here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sim.model.arrivals.poisson import DIFFICULTIES, SOURCES, URGENCIES
+from sim.model.case import _unit
+
+if TYPE_CHECKING:
+    from sim.model.engine import Model
+
+Row = tuple[float, str, str, str, str, int, int, dict[str, Any]]
+
+
+class Tracer:
+    """Rows of ``(t, op, actor_role, actor_id, actor_unit, case, grid, payload)``."""
+
+    def __init__(self, m: Model) -> None:
+        self.m = m
+        self.rows: list[Row] = []
+        self.patrol_seq = 0
+
+    def _actor(self, g: int, fields: dict[str, Any]) -> tuple[str, str, str]:
+        m, w = self.m, self.m.world
+        actor = fields.pop("actor", None)
+        tier = fields.get("tier")
+        if actor == "worker" or (actor is None and tier is None):
+            team = int(m.teams.grid_team[g])
+            return "grid_worker", m.teams.team_actor[team] if team >= 0 else "", w.grid_code[g]
+        if isinstance(actor, str) and actor.startswith("dept:"):
+            dept, _, where = actor[5:].partition("@")
+            unit = _unit(m, where, g)
+            pool = m.departments.find(dept, where, unit)
+            code = w.dept_unit_code(pool.unit) if pool is not None else dept
+            return "department_handler", m.departments.actors.get((dept, where, unit), dept), code
+        tier = actor if actor in m.centres.tiers else tier
+        unit = _unit(m, tier, g)
+        code = {"township": w.township_code, "county": w.county_code}.get(tier)
+        return (f"{tier}_staff", m.centres.actors[tier][unit],
+                w.city_code if code is None else code[unit])
+
+    def case_op(self, op: str, i: int, fields: dict[str, Any]) -> None:
+        """A case operation."""
+        m, a = self.m, self.m.arrivals
+        g = int(a.grid[i])
+        t = float(fields.pop("at", m.env.now))
+        if op == "case.report":
+            source = fields["source"]
+            fields.update(type=m.type_keys[int(a.type[i])], urgency=URGENCIES[a.urgency[i]],
+                          difficulty=DIFFICULTIES[a.difficulty[i]],
+                          household=int(a.household[i]))
+            if source == "resident":
+                role, actor, unit = "resident", f"H{int(a.household[i]) + 1}", m.world.grid_code[g]
+            elif source == "patrol":
+                role, actor, unit = self._actor(g, {"actor": "worker"})
+            else:
+                tier = m.centres.tiers[0] if source == "hotline" else m.centres.tiers[-1]
+                role, actor, unit = self._actor(g, {"tier": tier})
+        else:
+            role, actor, unit = self._actor(g, fields)
+        self.rows.append((t, op, role, actor, str(unit), i, g, fields))
+
+    def patrol_op(self, op: str, g: int) -> None:
+        """A patrol start, check-in or end."""
+        if op == "patrol.start":
+            self.patrol_seq += 1
+        role, actor, unit = self._actor(g, {"actor": "worker"})
+        self.rows.append((self.m.env.now, op, role, actor, str(unit), -1, g,
+                          {"patrol": self.patrol_seq}))
+
+    def visits(self, g: int, n: int) -> None:
+        """``n`` door visits recorded at grid ``g``."""
+        role, actor, unit = self._actor(g, {"actor": "worker"})
+        for _ in range(n):
+            self.rows.append((self.m.env.now, "visit.record", role, actor, str(unit), -1, g, {}))
+
+    def sources(self) -> tuple[str, ...]:
+        """Report sources, for payload generation."""
+        return SOURCES
