@@ -147,11 +147,15 @@ def parse_set(assignment: str) -> tuple[list[str], Any]:
     return key.strip().split("."), _parse_value(value.strip())
 
 
-def _nest(path: list[str], value: Any) -> dict[str, Any]:
-    out: Any = value
-    for key in reversed(path):
-        out = {key: out}
-    return out
+def _assign(data: dict[str, Any], path: list[str], value: Any, origins: Origins) -> None:
+    """Set ``path`` to ``value``, replacing whatever was there (a table is not merged)."""
+    node = data
+    for key in path[:-1]:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[path[-1]] = value
+    _record(value, origins, "--set", tuple(path))
 
 
 FOLDERS = {"world": "worlds", "rules": "rules", "workload": "workloads", "staffing": "staffing"}
@@ -173,7 +177,8 @@ def load_scenario(path: str | Path, *, sets: Iterable[str] = (),
     """Load, compose and validate a scenario file.
 
     ``parts`` swaps a part (``{"rules": "qingdao"}`` or a path); ``sets`` are ``KEY=VALUE``
-    overrides applied last (``staffing.centres.county=8``, ``scenario.seed=3``).
+    overrides applied last (``staffing.centres.county=8``, ``scenario.seed=3``); a set value
+    replaces what was there, tables included (``world.exclusive_per_township={}`` clears it).
     """
     path = Path(path)
     top = read_toml(path)
@@ -191,7 +196,7 @@ def load_scenario(path: str | Path, *, sets: Iterable[str] = (),
     set_items = [parse_set(s) for s in sets]
     for keys, value in set_items:
         if keys[0] == "scenario":
-            meta_raw = _merge(meta_raw, _nest(keys[1:], value), meta_origins, "--set")
+            _assign(meta_raw, keys[1:], value, meta_origins)
     meta = _validate(ScenarioMeta, meta_raw, meta_origins, "scenario", top_file, top_file)
 
     loaded: dict[str, Any] = {}
@@ -203,7 +208,7 @@ def load_scenario(path: str | Path, *, sets: Iterable[str] = (),
         data = _merge(data, top.get(name) or {}, origins, top_file)
         for keys, value in set_items:
             if keys[0] == name:
-                data = _merge(data, _nest(keys[1:], value), origins, "--set")
+                _assign(data, keys[1:], value, origins)
         loaded[name] = _validate(model, data, origins, name, str(part_path), top_file)
         files[name] = str(part_path)
     for keys, _ in set_items:

@@ -121,4 +121,4 @@ def _record_visits(m: Model, g: int, day: int, due: np.ndarray, fraction: float,
     on_time = done_at <= (day + m.visits.period) * 24.0
     m.visit_due += due * fraction
     m.visit_done += np.where(on_time, due * fraction, 0.0)
-    m.emit_visits(g, int(round(due.sum() * fraction)))
+    m.emit_visits(g, round(float(due.sum()) * fraction))

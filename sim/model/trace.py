@@ -25,6 +25,7 @@ class Tracer:
         self.m = m
         self.rows: list[Row] = []
         self.patrol_seq = 0
+        self.patrol_of: dict[int, int] = {}  # grid -> its patrol in progress (one at a time)
 
     def _actor(self, g: int, fields: dict[str, Any]) -> tuple[str, str, str]:
         m, w = self.m, self.m.world
@@ -63,6 +64,8 @@ class Tracer:
                 tier = m.centres.tiers[0] if source == "hotline" else m.centres.tiers[-1]
                 role, actor, unit = self._actor(g, {"tier": tier})
         else:
+            if op == "case.dispatch":  # the unit a platform's dispatch call must name
+                fields["to_unit"] = str(self._actor(g, {"actor": fields["to"]})[2])
             role, actor, unit = self._actor(g, fields)
         self.rows.append((t, op, role, actor, str(unit), i, g, fields))
 
@@ -70,9 +73,10 @@ class Tracer:
         """A patrol start, check-in or end."""
         if op == "patrol.start":
             self.patrol_seq += 1
+            self.patrol_of[g] = self.patrol_seq
         role, actor, unit = self._actor(g, {"actor": "worker"})
         self.rows.append((self.m.env.now, op, role, actor, str(unit), -1, g,
-                          {"patrol": self.patrol_seq}))
+                          {"patrol": self.patrol_of[g]}))
 
     def visits(self, g: int, n: int) -> None:
         """``n`` door visits recorded at grid ``g``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
 
 from sim.config.rules import CENTRE_TIERS, Rules
 from sim.config.staffing import StaffingSpec, WorkerProfile
@@ -181,18 +182,25 @@ _SHIFT_OF = {
 
 def _profiles(role: np.ndarray, staffing: StaffingSpec,
               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Ages and education drawn per role from the staffing profiles (staff use full-time's)."""
+    """Ages and education per role from the staffing profiles (staff use full-time's).
+
+    Hiring fills quotas: within each role, ages follow the profile's normal quantiles and the
+    education shares are met exactly (to one worker), in a random order, so a small world
+    hires the same mix as a large one.
+    """
     n = role.shape[0]
     age = np.zeros(n, np.int8)
     edu = np.zeros(n, np.int8)
-    u_age, u_edu = rng.standard_normal(n), rng.random(n)
     for r, name in enumerate(ROLES):
-        sel = role == r
+        sel = np.flatnonzero(role == r)
+        if not sel.size:
+            continue
         p: WorkerProfile = staffing.profiles.get(  # type: ignore[call-overload]
             _PROFILE_OF.get(name, "full_time")) or staffing.profiles["full_time"]
-        age[sel] = np.clip(np.rint(p.age_mean + p.age_sd * u_age[sel]), p.age_min, p.age_max)
-        edu[sel] = (u_edu[sel] < p.high_school_share).astype(np.int8) + (
-            u_edu[sel] < p.college_share)
+        q_age = (rng.permutation(sel.size) + 0.5) / sel.size
+        q_edu = (rng.permutation(sel.size) + 0.5) / sel.size
+        age[sel] = np.clip(np.rint(p.age_mean + p.age_sd * ndtri(q_age)), p.age_min, p.age_max)
+        edu[sel] = (q_edu < p.high_school_share).astype(np.int8) + (q_edu < p.college_share)
     return age, edu
 
 

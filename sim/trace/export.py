@@ -1,0 +1,150 @@
+"""A traced run's operations → one sorted Arrow table (schema.py) → Parquet or JSONL.
+
+Columnar throughout: the tracer's rows are split into columns once, payloads are built per
+operation type (:mod:`sim.trace.payload`) and JSONL lines by concatenating encoded columns, so
+nothing is serialised row by row in Python.
+"""
+
+from __future__ import annotations
+
+import os
+from operator import itemgetter
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from sim.model.engine import Model
+from sim.trace.jsontext import join, strings
+from sim.trace.payload import BLOCK, Ops, Payloads
+from sim.trace.queries import resident_queries
+from sim.trace.schema import FORMATS, OP_CODE, OPS, TRACE_SCHEMA
+
+# The trace draws from its own stream of the run's seed: the model spawns children 0–3 of
+# SeedSequence(seed), this is a child it will never spawn, so tracing changes nothing else.
+TRACE_STREAM = 1 << 16
+
+
+class TraceError(Exception):
+    """The trace cannot be written where asked (one line: path and reason)."""
+
+
+def trace_format(path: Path) -> str:
+    """The format chosen by ``path``'s suffix (``.parquet`` or ``.jsonl``)."""
+    if path.suffix not in FORMATS:
+        raise TraceError(f"{path}: unknown trace format {path.suffix or '(no suffix)'!r}; "
+                         f"use {' or '.join(FORMATS)}")
+    return path.suffix
+
+
+def check_writable(path: Path) -> None:
+    """Fail early (before a long simulation) if ``path`` has a bad suffix or cannot be written."""
+    trace_format(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise TraceError(f"{path}: is a directory")
+    if not parent.is_dir():
+        raise TraceError(f"{path}: no such directory {str(parent)!r}")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise TraceError(f"{path}: not writable")
+
+
+def collect(m: Model, seed: int) -> tuple[Ops, np.random.Generator]:
+    """The model's operations plus resident queries as columns, in the order performed, and
+    the random stream for their payloads."""
+    if m.tracer is None:
+        raise ValueError("the run was not traced: simulate(..., trace=True)")
+    rows = m.tracer.rows
+    n = len(rows)
+    col = lambda k: map(itemgetter(k), rows)  # noqa: E731
+    q_rng, p_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(
+        seed, spawn_key=(TRACE_STREAM,)).spawn(2))
+    q_t, q_case = resident_queries(m, q_rng)
+    hh = m.arrivals.household[q_case]
+    q_grid = m.arrivals.grid[q_case]
+    ops = Ops(
+        t=np.concatenate([np.fromiter(col(0), np.float64, n), q_t]),
+        op=np.concatenate([np.fromiter((OP_CODE[o] for o in col(1)), np.int8, n),
+                           np.full(q_case.size, OP_CODE["resident.query"], np.int8)]),
+        role=[*col(2), *(["resident"] * q_case.size)],
+        # the model's resident id convention (household + 1)
+        actor=[*col(3), *(f"H{h + 1}" for h in hh.tolist())],
+        unit=[*col(4), *m.world.grid_code[q_grid].tolist()],
+        case=np.concatenate([np.fromiter(col(5), np.int64, n), q_case]),
+        grid=np.concatenate([np.fromiter(col(6), np.int64, n), q_grid]),
+        fields=[*col(7), *([{}] * q_case.size)],
+    )
+    return ops, p_rng
+
+
+def build_trace(m: Model, seed: int) -> pa.Table:
+    """The trace of a run simulated with ``trace=True`` and ``seed``, sorted by time (ties in
+    the order performed), with synthetic payloads; see :mod:`sim.trace.schema`."""
+    ops, rng = collect(m, seed)
+    t = ops.t * 3600.0
+    order = np.argsort(t, kind="stable")
+    case = ops.case[order]
+    take = pa.array(order)
+    return pa.table({
+        "seq": np.arange(order.size, dtype=np.int64),
+        "t": t[order],
+        "op": pa.DictionaryArray.from_arrays(pa.array(ops.op[order], pa.int32()),
+                                             pa.array(OPS)),
+        "actor_role": pa.array(ops.role, pa.string()).take(take),
+        "actor_id": pa.array(ops.actor, pa.string()).take(take),
+        "actor_unit": pa.array(ops.unit, pa.string()).take(take),
+        "case": _case_ids(case),
+        "grid": pa.array(m.world.grid_code.tolist(), pa.string()).take(pa.array(ops.grid[order])),
+        "payload": Payloads(m, ops, rng).column(order),
+    }, schema=TRACE_SCHEMA)
+
+
+def _case_ids(case: np.ndarray) -> pa.Array:
+    """``C00000001`` … for case indices, null for -1."""
+    text = pc.utf8_lpad(pc.cast(pa.array(case + 1), pa.string()), 8, "0")
+    return pc.if_else(pa.array(case >= 0), join("C", text), pa.scalar(None, pa.string()))
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Write the trace as Parquet (zstd; dictionaries only where values repeat)."""
+    pq.write_table(table, path, compression="zstd",
+                   use_dictionary=["op", "actor_role", "actor_id", "actor_unit", "grid"],
+                   write_statistics=["seq", "t", "op", "case", "grid"])
+
+
+def write_jsonl(table: pa.Table, path: Path) -> None:
+    """Write the trace as JSON lines (schema.py), a block of rows at a time."""
+    with path.open("wb") as fh:
+        for batch in table.to_batches(max_chunksize=BLOCK):
+            c = {name: batch.column(name) for name in batch.schema.names}
+            lines = join(
+                '{"seq":', pc.cast(c["seq"], pa.string()),
+                ',"t":', pc.cast(c["t"], pa.string()),
+                ',"op":', strings(c["op"]),
+                ',"actor":{"role":', strings(c["actor_role"]),
+                ',"id":', strings(c["actor_id"]),
+                ',"unit":', strings(c["actor_unit"]),
+                '},"case":', strings(c["case"]),
+                ',"grid":', strings(c["grid"]),
+                ',"payload":', c["payload"], "}\n")
+            _write_text(fh, lines)
+
+
+def _write_text(fh: BinaryIO, text: pa.Array) -> None:
+    """Write a string column's bytes back to back (each value ends its own line)."""
+    offsets = np.frombuffer(text.buffers()[1], np.int32)
+    start, end = offsets[text.offset], offsets[text.offset + len(text)]
+    fh.write(memoryview(text.buffers()[2])[start:end])
+
+
+def write_trace(table: pa.Table, path: Path) -> None:
+    """Write the trace to ``path`` in the format its suffix names; :class:`TraceError` (one
+    line) if it cannot be written."""
+    writer = {".parquet": write_parquet, ".jsonl": write_jsonl}[trace_format(path)]
+    try:
+        writer(table, path)
+    except OSError as exc:
+        raise TraceError(f"{path}: cannot write: {exc.strerror or exc}") from None

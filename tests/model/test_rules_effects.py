@@ -1,0 +1,156 @@
+"""Conservation, determinism and the rules' visible effects on a small district."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from sim.runner import simulate, write_outputs
+from tests.model.conftest import small_scenario
+
+DAYS = 14
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict:
+    """One small-district run per rule set (shared by the tests below)."""
+    return {r: simulate(small_scenario(r), days=DAYS, seed=11)
+            for r in ("jiangsu", "qingdao", "liaocheng", "zigong")}
+
+
+def test_cases_are_conserved(runs) -> None:
+    for r in runs.values():
+        k = r.kpis["cases"]
+        assert k["reported"] == k["closed"] + k["open"]
+        assert k["arisen"] == k["reported"] + k["unreported_latent"]
+        assert r.cases.num_rows == k["reported"]
+        status = r.cases.column("status").to_pylist()
+        assert status.count("closed") == k["closed"]
+        assert r.model.open_cases == k["open"]
+
+
+def test_step_times_are_ordered(runs) -> None:
+    t = runs["qingdao"].cases.to_pydict()
+    for name in ("accepted_h", "handled_h", "verified_h", "closed_h"):
+        done = np.array(t[name], dtype=float)
+        rep = np.array(t["reported_h"], dtype=float)
+        ok = np.isfinite(done)
+        assert (done[ok] >= rep[ok] - 1e-9).all(), name
+    closed = np.array(t["closed_h"], dtype=float)
+    handled = np.array(t["handled_h"], dtype=float)
+    ok = np.isfinite(closed)
+    assert (closed[ok] >= handled[ok]).all()
+
+
+def test_same_seed_same_bytes_and_no_wall_clock(tmp_path: Path, monkeypatch) -> None:
+    s = small_scenario("liaocheng")
+    a = write_outputs(simulate(s, days=5, seed=3), tmp_path / "a")
+
+    def no_clock(*_a, **_k):
+        raise AssertionError("the simulation read the wall clock")
+
+    monkeypatch.setattr(time, "time", no_clock)
+    monkeypatch.setattr(time, "perf_counter", no_clock)
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            no_clock()
+
+    monkeypatch.setattr(dt, "datetime", Frozen)
+    b = write_outputs(simulate(s, days=5, seed=3), tmp_path / "b")
+    monkeypatch.undo()
+    c = write_outputs(simulate(s, days=5, seed=4), tmp_path / "c")
+    for key in ("cases", "timeseries", "kpis"):
+        assert a[key].read_bytes() == b[key].read_bytes(), key
+    assert a["cases"].read_bytes() != c["cases"].read_bytes()
+
+
+def test_overdue_yields_explanation_and_supervision() -> None:
+    # starve the departments so deadlines are missed
+    sets = ("staffing.departments.township=0.3", "staffing.departments.county=0.3",
+            "staffing.departments.overrides={}")
+    liao = simulate(small_scenario("liaocheng", *sets), days=DAYS, seed=2)
+    c = liao.model.cases
+    overdue = np.flatnonzero(c.overdue)
+    assert overdue.size > 20
+    # 002 第十九条: every miss is explained in writing, at the deadline
+    assert np.allclose(c.explained[overdue], c.handle_due[overdue])
+    assert (c.supervision[overdue] >= 1).all()
+    red = np.flatnonzero(c.supervision == 2)
+    assert red.size
+    # red only once lateness passed red_after × the time allowed, and the case was late then
+    assert not (c.handled[red] <= c.handle_due[red]).any()
+    assert liao.kpis["overdue"]["explanations"] == liao.kpis["overdue"]["count"]
+    # Jiangsu asks no written explanation (000 has no such article), but supervises
+    js = simulate(small_scenario("jiangsu", *sets), days=DAYS, seed=2)
+    assert js.kpis["overdue"]["count"] > 20 and js.kpis["overdue"]["explanations"] == 0
+    assert js.kpis["overdue"]["supervision_yellow"] == js.kpis["overdue"]["count"]
+    # cases handled on time are never supervised
+    ok = np.isfinite(c.handled) & (c.handled <= c.handle_due)
+    assert (c.supervision[ok] == 0).all() and np.isnan(c.explained[ok]).all()
+
+
+def test_barred_matters_never_reach_a_grid_worker(runs) -> None:
+    for r in runs.values():
+        m = r.model
+        barred = np.flatnonzero(np.asarray(m.barred)[m.arrivals.type])
+        reported = barred[np.isfinite(m.cases.reported[barred])]
+        assert reported.size > 0
+        assert not m.cases.reached_worker[reported].any()
+        assert not m.cases.self_resolved[reported].any()
+        assert r.kpis["barred_reached_worker"] == 0
+        # and no grid-worker pool ever verified them: the path never returns to the grid
+        paths = [m.cases.path[i] for i in reported if m.cases.path[i]]
+        assert all(not p.startswith("grid>grid") for p in paths)
+
+
+def test_feedback_is_complete_where_required(runs) -> None:
+    for key in ("jiangsu", "qingdao", "liaocheng"):
+        assert runs[key].kpis["feedback"]["required"]
+        assert runs[key].kpis["feedback"]["rate"] == 1.0
+    zg = runs["zigong"].kpis["feedback"]
+    assert not zg["required"] and zg["rate"] < 0.95
+
+
+def test_zigong_has_no_township_centre(runs) -> None:
+    paths = runs["zigong"].cases.column("tier_path").to_pylist()
+    assert not any("township" in p.split(">")[:2] for p in paths if p)
+    assert any(p.startswith("grid>county") for p in paths)
+
+
+def test_less_staff_longer_time_to_close() -> None:
+    means = []
+    for rate in (3.0, 1.5, 0.6):
+        s = small_scenario("qingdao", f"staffing.departments.township={rate}",
+                           f"staffing.departments.county={rate}",
+                           "staffing.departments.overrides={}")
+        r = simulate(s, days=DAYS, seed=5)  # same seed: common random numbers
+        means.append(r.kpis["time_to_close_hours"]["all"]["mean"])
+    assert means[0] < means[1] < means[2], means
+
+
+def test_timeseries_has_every_tier_every_hour(runs) -> None:
+    ts = runs["jiangsu"].timeseries.to_pydict()
+    tiers = set(ts["tier"])
+    assert {"grid", "township", "county", "department"} <= tiers
+    hours = sorted(set(ts["t_hours"]))
+    assert hours == list(range(DAYS * 24))
+    util = np.array(ts["utilisation"])
+    assert ((util >= 0) & (util <= 1)).all()
+
+
+def test_case_table_schema(runs, tmp_path: Path) -> None:
+    paths = write_outputs(runs["jiangsu"], tmp_path)
+    schema = pq.read_schema(paths["cases"])
+    for col in ("service_request_id", "service_code", "status", "requested_datetime",
+                "source", "urgency", "tier_path", "reported_h", "accepted_h", "handled_h",
+                "feedback_h", "verified_h", "closed_h", "handle_due_h"):
+        assert col in schema.names, col
+    t = pq.read_table(paths["cases"]).to_pydict()
+    assert t["requested_datetime"][0].endswith("+08:00")
