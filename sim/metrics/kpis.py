@@ -11,6 +11,7 @@ import numpy as np
 from sim.metrics.rating import stars
 from sim.metrics.records import TIERS, reported_rows
 from sim.model.engine import Model
+from sim.model.patrol import visit_coverage
 from sim.model.worker import overhead_share
 from sim.world.tables import SPECIAL_KINDS
 
@@ -122,12 +123,12 @@ def utilisation(m: Model) -> dict[str, Any]:
 
 def patrol_coverage(m: Model) -> dict[str, Any]:
     """Required patrols, sweeps and door visits done on time."""
-    visits = {k: _rate(d, due) for k, d, due in
-              zip(SPECIAL_KINDS, m.visit_done, m.visit_due, strict=True) if due}
+    due, done = visit_coverage(m.visits, m.visit_log)
+    visits = {k: _rate(d, n) for k, d, n in zip(SPECIAL_KINDS, done, due, strict=True) if n}
     return {
         "patrols": _rate(m.patrol_done.sum(), m.patrol_due.sum()),
         "sweeps": _rate(m.sweep_done.sum(), m.sweep_due.sum()),
-        "visits": _rate(m.visit_done.sum(), m.visit_due.sum()),
+        "visits": _rate(done.sum(), due.sum()),
         "visits_by_kind": visits,
     }
 

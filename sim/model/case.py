@@ -9,6 +9,7 @@ grid worker (核查, rework on failure) → closed (结案).
 from __future__ import annotations
 
 from collections.abc import Generator
+from math import isnan
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -60,13 +61,14 @@ def _unit(m: Model, tier: str, grid: int) -> int:
 def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
     """The process of case ``i`` from report to close."""
     env, c, a = m.env, m.cases, m.arrivals
-    k = int(a.type[i])
+    # .item() reads a Python scalar straight from numpy: the hot path reads many
+    k = a.type.item(i)
     ct = m.types[k]
-    urgency = URGENCIES[a.urgency[i]]
-    difficulty = DIFFICULTIES[a.difficulty[i]]
-    source = SOURCES[c.entry_source[i]]
-    g = int(a.grid[i])
-    urban = bool(m.grid_urban[g])
+    urgency = URGENCIES[a.urgency.item(i)]
+    difficulty = DIFFICULTIES[a.difficulty.item(i)]
+    source = SOURCES[c.entry_source.item(i)]
+    g = a.grid.item(i)
+    urban = m.grid_urban.item(g)
     prio = PRIORITY[urgency]
     now = env.now
     c.reported[i] = now
@@ -101,15 +103,15 @@ def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
         c.reached_worker[i] = True
         if m.off_list[k]:
             yield from m.await_approval(k)
-        if np.isnan(c.accept_due[i]):
+        if isnan(c.accept_due.item(i)):
             c.accept_due[i] = m.deadlines.due("accept", now, urban, urgency, difficulty, 0)
-        start = yield from team.serve(float(m.draw.worker_hours[i]), prio, "case")
+        start = yield from team.serve(m.draw.worker_hours.item(i), prio, "case")
         c.first_start[i] = start
-        if np.isnan(c.accepted[i]):
+        if isnan(c.accepted.item(i)):
             c.accepted[i] = start
             m.emit("case.accept", i, at=start, actor="worker")
         c.first_done[i] = env.now
-        if m.draw.u_self[i] < ct.self_resolve:
+        if m.draw.u_self.item(i) < ct.self_resolve:
             c.self_resolved[i] = True
             c.resolved_tier[i] = 0
             c.handled[i] = c.feedback[i] = c.verified[i] = c.closed[i] = env.now
@@ -126,7 +128,7 @@ def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
     handler: Pool | None = None
     handler_name = ""
     arrived = env.now
-    accepted_here = not np.isnan(c.accepted[i])
+    accepted_here = not isnan(c.accepted.item(i))
     first = True
     while True:
         path.append(tier)
@@ -145,7 +147,7 @@ def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
         yield from pool.serve(m.steps.dispatch_minutes / 60, prio, "centre")
         _dispatch_done(c, i, env.now)
         if (m.rules.routing.multi_department_to_coordination
-                and m.draw.u_multi[i] < ct.multi_department and tier != "township"):
+                and m.draw.u_multi.item(i) < ct.multi_department and tier != "township"):
             # 001 五.3: matters needing several departments go to the party committee
             path.append("coordination")
             m.emit("case.supervise", i, level="coordination", tier=tier)
@@ -174,15 +176,15 @@ def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
     assigned = env.now
     due = m.deadlines.due("handle", assigned, urban, urgency, difficulty, handle_hours_due)
     c.handle_due[i] = due
-    m.deadlines.watch(env, assigned, due, lambda: not np.isnan(c.handled[i]),
+    m.deadlines.watch(env, assigned, due, lambda: not isnan(c.handled.item(i)),
                       lambda level, t: m.overdue(i, level, t, handler_name))
-    hours = float(m.draw.handle_hours[i]) * (m.steps.hard_factor if difficulty == "hard" else 1.0)
+    hours = m.draw.handle_hours.item(i) * (m.steps.hard_factor if difficulty == "hard" else 1.0)
     start = yield from handler.serve(hours, prio, "handling")
     c.handle_start[i] = start
     c.handled[i] = env.now
     m.emit("case.handle", i, actor=handler_name, resolved=True)
     centre = m.centres.pools[tier][_unit(m, tier, g)]
-    if m.draw.u_feedback[i] < m.feedback_rate:
+    if m.draw.u_feedback.item(i) < m.feedback_rate:
         yield from centre.serve(m.steps.feedback_minutes / 60, prio, "centre")
         c.feedback[i] = env.now
         m.emit("case.feedback", i, tier=tier)
@@ -191,8 +193,8 @@ def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
     for attempt in range(MAX_REWORK + 1):
         c.verify_due[i] = m.deadlines.due("verify", env.now, urban, urgency, difficulty, 0)
         yield from verifier.serve(m.steps.verify_minutes / 60, prio, "verify")
-        passed = attempt == MAX_REWORK or m.draw.u_rework[i, attempt] >= ct.rework
-        if np.isnan(c.verified[i]):
+        passed = attempt == MAX_REWORK or m.draw.u_rework.item(i, attempt) >= ct.rework
+        if isnan(c.verified.item(i)):
             c.verified[i] = env.now
         m.emit("case.verify", i, passed=bool(passed),
                actor="worker" if verifier is team else tier)
@@ -221,4 +223,5 @@ def _accept(m: Model, i: int, pool: Pool, since: float, urban: bool, urgency: st
 def _dispatch_done(c: CaseTable, i: int, t: float) -> None:
     """Dispatch is on time only if every routing decision met its deadline."""
     c.dispatch_done[i] = t
-    c.dispatch_ok[i] &= bool(t <= c.dispatch_due[i])
+    if t > c.dispatch_due.item(i):
+        c.dispatch_ok[i] = False

@@ -27,7 +27,6 @@ from sim.model.trace import Tracer
 from sim.model.worker import build_teams
 from sim.world import World
 from sim.world.codes import KIND_EXCLUSIVE, KIND_URBAN
-from sim.world.tables import SPECIAL_KINDS
 
 SOURCE_INDEX = {s: i for i, s in enumerate(SOURCES)}
 
@@ -72,6 +71,7 @@ class Model:
         self.off_list = [t.off_list or t.category not in self.rules.matters.categories
                          for t in self.types]
         self.approved_at: dict[int, float] = {}
+        self.discovery = [t.patrol_discovery for t in self.types]
         fb = self.rules.feedback
         self.feedback_rate = 1.0 if fb.to_requester else fb.target_rate
         s_arr, s_draw, s_visit, s_disc = (
@@ -108,8 +108,7 @@ class Model:
         self.patrol_done = np.zeros(n_grids, np.int64)
         self.sweep_due = np.zeros(n_grids, np.int64)
         self.sweep_done = np.zeros(n_grids, np.int64)
-        self.visit_due = np.zeros(len(SPECIAL_KINDS))
-        self.visit_done = np.zeros(len(SPECIAL_KINDS))
+        self.visit_log: list[tuple[int, int, float, float]] = []
         self.latent: dict[int, list[int]] = {}
         self.open_cases = 0
         self.closed_count = 0
@@ -153,17 +152,18 @@ class Model:
         problems only a patrol would notice wait, latent, until found or reported."""
         env, a, c = self.env, self.arrivals, self.cases
         patrol = SOURCE_INDEX["patrol"]
-        for i in range(len(a)):
-            t = float(a.t[i])
+        has_team = (self.teams.grid_team >= 0).tolist()
+        delay = self.draw.report_delay.tolist()
+        for i, (t, g, src) in enumerate(zip(a.t.tolist(), a.grid.tolist(), a.source.tolist(),
+                                            strict=True)):
             if t > env.now:
                 yield env.timeout(t - env.now)
-            if a.source[i] == patrol and self.teams.grid_team[a.grid[i]] >= 0:
-                g = int(a.grid[i])
+            if src == patrol and has_team[g]:
                 self.latent.setdefault(g, []).append(i)
-                ev = env.timeout(float(self.draw.report_delay[i]))
+                ev = env.timeout(delay[i])
                 ev.callbacks.append(lambda _e, i=i: self._resident_fallback(i))
             else:
-                if a.source[i] == patrol:
+                if src == patrol:
                     c.entry_source[i] = SOURCE_INDEX["resident"]
                 self._start(i)
 
@@ -185,10 +185,10 @@ class Model:
         lst = self.latent.get(g)
         if not lst:
             return
-        u = self.rng_discovery.random(len(lst))
+        u = self.rng_discovery.random(len(lst)).tolist()
         keep = []
         for j, i in enumerate(lst):
-            if u[j] < self.types[int(self.arrivals.type[i])].patrol_discovery:
+            if u[j] < self.discovery[self.arrivals.type.item(i)]:
                 self._start(i)
             else:
                 keep.append(i)

@@ -117,8 +117,17 @@ def _helper_batch(m: Model, pool: int, g: int, day: int, due: np.ndarray, n: int
 
 def _record_visits(m: Model, g: int, day: int, due: np.ndarray, fraction: float,
                    done_at: float) -> None:
-    """Count the visits (a ``fraction`` of those due) and whether they met their window."""
-    on_time = done_at <= (day + m.visits.period) * 24.0
-    m.visit_due += due * fraction
-    m.visit_done += np.where(on_time, due * fraction, 0.0)
+    """Log a batch (a ``fraction`` of the visits due); coverage is tallied after the run."""
+    m.visit_log.append((g, day, fraction, done_at))
     m.emit_visits(g, round(float(due.sum()) * fraction))
+
+
+def visit_coverage(plan: VisitPlan, log: list[tuple[int, int, float, float]]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Visits due and visits made within their window, per special kind."""
+    if not log:
+        return np.zeros(plan.period.shape[0]), np.zeros(plan.period.shape[0])
+    g, day, frac, done = (np.asarray(x) for x in zip(*log, strict=True))
+    due = plan.due[g, day] * frac[:, None]
+    on_time = done[:, None] <= (day[:, None] + plan.period[None, :]) * 24.0
+    return due.sum(axis=0), np.where(on_time, due, 0.0).sum(axis=0)
