@@ -16,37 +16,49 @@ from sim.metrics.kpis import compute_kpis
 from sim.metrics.records import case_table
 from sim.metrics.timeseries import Sampler
 from sim.model.engine import Model
+from sim.model.partition import run_partitioned
+from sim.model.record import RunRecord
 from sim.world import World, generate_world
 
 
 @dataclass
 class RunResult:
-    """What one run produced."""
+    """What one run produced; ``model`` is the live model of a single-process run."""
 
-    model: Model
+    record: RunRecord
     kpis: dict[str, Any]
     cases: pa.Table
     timeseries: pa.Table
+    model: Model | None = None
 
 
 def simulate(scenario: Scenario, days: float | None = None, seed: int | None = None,
              world: World | None = None, trace: bool = False,
-             progress: Callable[[float], None] | None = None) -> RunResult:
+             progress: Callable[[float], None] | None = None,
+             processes: int = 1) -> RunResult:
     """Simulate ``scenario`` for ``days`` (default: the scenario's) with ``seed``.
 
     The world is generated from the scenario's seed (so replications vary the dynamics on one
-    world) unless given; the run's randomness comes from ``seed``.
+    world) unless given — a given world must come from the same scenario, staffing included.
+    The run's randomness comes from ``seed``. With ``processes`` > 1 the counties are split
+    across processes (see :mod:`sim.model.partition`; not with ``trace``).
     """
     days = scenario.meta.days if days is None else days
     seed = scenario.meta.seed if seed is None else seed
-    world = generate_world(scenario) if world is None else world
-    model = Model(scenario, world, days, seed, trace=trace)
-    sampler = Sampler(model)
-    model.run(progress=progress, sample=sampler)
-    kpis = compute_kpis(model)
+    model = None
+    if processes > 1 and scenario.world.county_count > 1 and not trace:
+        record, timeseries = run_partitioned(scenario, days, seed, processes, progress)
+    else:
+        world = generate_world(scenario) if world is None else world
+        model = Model(scenario, world, days, seed, trace=trace)
+        sampler = Sampler(model)
+        model.run(progress=progress, sample=sampler)
+        record, timeseries = model.record(), sampler.table()
+    kpis = compute_kpis(record)
     kpis["seed"] = seed
-    kpis["world_seed"] = world.seed
-    return RunResult(model, kpis, case_table(model), sampler.table())
+    kpis["world_seed"] = record.world.seed
+    kpis["processes"] = processes if model is None else 1
+    return RunResult(record, kpis, case_table(record), timeseries, model)
 
 
 def write_outputs(result: RunResult, out: Path) -> dict[str, Path]:

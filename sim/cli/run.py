@@ -63,6 +63,10 @@ def run_cmd(
     out: OutOpt,
     days: DaysOpt = None,
     seed: SeedOpt = None,
+    processes: Annotated[int, typer.Option(
+        "--processes", min=1, help="Split the counties across this many processes (the city "
+        "tier's staff is shared out in proportion to households; see sim/model/partition.py)."
+    )] = 1,
     json_out: JsonOpt = False,
     sets: SetOpt = None,
     rules: RulesOpt = None,
@@ -76,7 +80,11 @@ def run_cmd(
                   TextColumn("days"), TimeElapsedColumn(), console=console,
                   transient=True, disable=json_out) as bar:
         task = bar.add_task("run", total=int(-(-n_days // 1)))
-        result = simulate(s, days=n_days, progress=lambda d: bar.update(task, completed=d))
+        # with several processes, progress counts days summed over the partitions
+        total = int(-(-n_days // 1)) * max(1, min(processes, s.world.county_count))
+        bar.update(task, total=total)
+        result = simulate(s, days=n_days, processes=processes,
+                          progress=lambda d: bar.update(task, completed=d))
     paths = write_outputs(result, out)
     if json_out:
         print_json(result.kpis)

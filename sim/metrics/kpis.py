@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.metrics.rating import stars
 from sim.metrics.records import TIERS, reported_rows
-from sim.model.engine import Model
+from sim.model.record import RunRecord
 from sim.model.patrol import visit_coverage
 from sim.model.worker import overhead_share
 from sim.world.tables import SPECIAL_KINDS
@@ -36,7 +36,7 @@ def on_time(done: np.ndarray, due: np.ndarray) -> dict[str, float | int | None]:
     return {"n": int(has.sum()), "rate": _rate(np.sum(done[has] <= due[has]), has.sum())}
 
 
-def compute_kpis(m: Model) -> dict[str, Any]:
+def compute_kpis(m: RunRecord) -> dict[str, Any]:
     """Every KPI of the run as a JSON-ready dict."""
     c, a = m.cases, m.arrivals
     idx = reported_rows(m)
@@ -97,14 +97,14 @@ def compute_kpis(m: Model) -> dict[str, Any]:
     }
 
 
-def utilisation(m: Model) -> dict[str, Any]:
+def utilisation(m: RunRecord) -> dict[str, Any]:
     """Share of available working time by activity per role; centres and departments."""
     work: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     avail: dict[str, float] = defaultdict(float)
-    for p in m.all_pools():
+    for p in m.pool_stats():
         key = {"department": f"department.{p.name.split('@')[0]}", "centre": f"centre.{p.tier}"
                }.get(p.kind, p.kind)
-        avail[key] += max(p.capacity, 0) * p.cal.worked(m.horizon)
+        avail[key] += p.available
         for act, h in p.work.items():
             work[key][act] += h
     out: dict[str, Any] = {}
@@ -121,7 +121,7 @@ def utilisation(m: Model) -> dict[str, Any]:
     return out
 
 
-def patrol_coverage(m: Model) -> dict[str, Any]:
+def patrol_coverage(m: RunRecord) -> dict[str, Any]:
     """Required patrols, sweeps and door visits done on time."""
     due, done = visit_coverage(m.visits, m.visit_log)
     visits = {k: _rate(d, n) for k, d, n in zip(SPECIAL_KINDS, done, due, strict=True) if n}
@@ -133,10 +133,10 @@ def patrol_coverage(m: Model) -> dict[str, Any]:
     }
 
 
-def little(m: Model) -> dict[str, dict[str, float]]:
+def little(m: RunRecord) -> dict[str, dict[str, float]]:
     """Per tier: time-average queue length L, arrival rate λ and mean wait W (L ≈ λW)."""
     acc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
-    for p in m.all_pools():
+    for p in m.pool_stats():
         tier = "department" if p.kind == "department" else p.tier
         acc[tier][0] += p.area_queue
         acc[tier][1] += p.arrived
@@ -147,7 +147,7 @@ def little(m: Model) -> dict[str, dict[str, float]]:
             for tier, v in sorted(acc.items()) if v[1]}
 
 
-def star_summary(m: Model) -> dict[str, Any]:
+def star_summary(m: RunRecord) -> dict[str, Any]:
     """Distribution of grid stars (computed always; the rules say whether they apply)."""
     s = stars(m)
     return {"rules_rate_grids": m.rules.rating.star_grids,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.engine import Model
+from sim.model.record import RunRecord
 
 
-def grid_scores(m: Model) -> np.ndarray:
+def grid_scores(m: RunRecord) -> np.ndarray:
     """Score in [0, 1] per grid."""
     c, a = m.cases, m.arrivals
     n = m.world.grid_code.shape[0]
@@ -32,7 +32,7 @@ def grid_scores(m: Model) -> np.ndarray:
     return np.mean(parts, axis=0)
 
 
-def stars(m: Model) -> np.ndarray:
+def stars(m: RunRecord) -> np.ndarray:
     """Stars per grid."""
     top = m.rules.rating.max_stars
     return np.minimum(1 + np.floor(4 * grid_scores(m)), top).astype(np.int8)

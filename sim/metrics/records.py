@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from sim.model.arrivals.poisson import DIFFICULTIES, SOURCES, URGENCIES
 from sim.model.case import TIMES
-from sim.model.engine import Model
+from sim.model.record import RunRecord
 
 # Day 0 of every run: a Monday, in China Standard Time. Runs never read the wall clock.
 EPOCH = datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=8)))
@@ -22,12 +22,12 @@ def iso(hours: np.ndarray) -> list[str | None]:
         timespec="seconds") for h in hours]
 
 
-def reported_rows(m: Model) -> np.ndarray:
+def reported_rows(m: RunRecord) -> np.ndarray:
     """Indices of problems that were reported within the run."""
     return np.flatnonzero(np.isfinite(m.cases.reported))
 
 
-def case_table(m: Model) -> pa.Table:
+def case_table(m: RunRecord) -> pa.Table:
     """The per-case table."""
     c, a, w = m.cases, m.arrivals, m.world
     idx = reported_rows(m)

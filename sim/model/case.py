@@ -49,6 +49,28 @@ class CaseTable:
         self.handler: list[str] = [""] * n
         self.path: list[str] = [""] * n
 
+    def columns(self) -> list[str]:
+        """Names of the numpy columns."""
+        return [k for k, v in vars(self).items() if isinstance(v, np.ndarray)]
+
+    def take(self, rows: np.ndarray) -> CaseTable:
+        """A table of just ``rows`` (for shipping a partition's cases)."""
+        out = CaseTable.__new__(CaseTable)
+        out.n = rows.shape[0]
+        for k in self.columns():
+            setattr(out, k, getattr(self, k)[rows])
+        out.handler = [self.handler[i] for i in rows.tolist()]
+        out.path = [self.path[i] for i in rows.tolist()]
+        return out
+
+    def put(self, rows: np.ndarray, part: CaseTable) -> None:
+        """Write ``part`` (made by :meth:`take`) back at ``rows``."""
+        for k in self.columns():
+            getattr(self, k)[rows] = getattr(part, k)
+        for i, h, p in zip(rows.tolist(), part.handler, part.path, strict=True):
+            self.handler[i] = h
+            self.path[i] = p
+
 
 def _unit(m: Model, tier: str, grid: int) -> int:
     if tier == "township":

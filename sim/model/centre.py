@@ -33,8 +33,11 @@ class Centres:
         return self.tiers[i + 1] if i + 1 < len(self.tiers) else None
 
 
-def build_centres(env: simpy.Environment, w: World, s: Scenario) -> Centres:
-    """Centre pools from the world's centre staff (one pool per township/county/city)."""
+def build_centres(env: simpy.Environment, w: World, s: Scenario,
+                  city_share: float = 1.0) -> Centres:
+    """Centre pools from the world's centre staff (one pool per township/county/city).
+
+    A partition of a run gets ``city_share`` of the city centre's staff (at least one)."""
     sh = s.staffing.shifts["centre"]
     cal = calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays))
     ids = worker_ids(w.worker_role.shape[0])
@@ -47,6 +50,8 @@ def build_centres(env: simpy.Environment, w: World, s: Scenario) -> Centres:
         unit = w.worker_unit[staff]
         size = np.bincount(unit, minlength=counts[tier])
         first = {int(u): str(ids[i]) for i, u in zip(staff[::-1], unit[::-1], strict=True)}
+        if tier == "city":
+            size = np.maximum(1, np.ceil(size * city_share)).astype(np.int64)
         pools[tier] = [Pool(env, f"{tier}{u}", tier, "centre", u, int(size[u]), cal)
                        for u in range(counts[tier])]
         actors[tier] = [first.get(u, f"{tier}{u}") for u in range(counts[tier])]

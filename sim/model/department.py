@@ -32,8 +32,10 @@ class Departments:
         return dept is not None and dept in self.linked_keys
 
 
-def build_departments(env: simpy.Environment, w: World, s: Scenario) -> Departments:
-    """One pool per department unit, sized by its handlers."""
+def build_departments(env: simpy.Environment, w: World, s: Scenario,
+                      city_share: float = 1.0) -> Departments:
+    """One pool per department unit, sized by its handlers (``city_share`` of a city-tier
+    department's handlers in a partition of a run, at least one)."""
     sh = s.staffing.shifts["department"]
     cal = calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays))
     handlers = np.flatnonzero(w.worker_role == ROLES.index("department_handler"))
@@ -48,8 +50,8 @@ def build_departments(env: simpy.Environment, w: World, s: Scenario) -> Departme
             continue
         key = (w.departments[int(w.dept_unit_dept[i])], str(w.dept_unit_tier[i]),
                int(w.dept_unit_parent[i]))
-        pools[key] = Pool(env, f"{key[0]}@{key[1]}{key[2]}", key[1], "department", i,
-                          int(size[i]), cal)
+        n = int(size[i]) if key[1] != "city" else max(1, int(np.ceil(size[i] * city_share)))
+        pools[key] = Pool(env, f"{key[0]}@{key[1]}{key[2]}", key[1], "department", i, n, cal)
         actors[key] = first.get(i, key[0])
     tiers = {k: tuple(d.tiers) for k, d in s.rules.departments.items()}
     return Departments(pools, actors, tiers, set(s.rules.departments))

@@ -7,7 +7,8 @@ exist only for what waits: team routines, cases in flight, helper visit batches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from sim.model.centre import build_centres
 from sim.model.deadline import DeadlinePolicy
 from sim.model.department import build_departments
 from sim.model.patrol import plan_visits, team_routine
+from sim.model.record import RunRecord
 from sim.model.resource import Pool
 from sim.model.trace import Tracer
 from sim.model.worker import build_teams
@@ -41,6 +43,12 @@ def _durations(rng: np.random.Generator, mean: np.ndarray, cv: np.ndarray, lo: n
     return lo + np.where(exponential, expo, logn)
 
 
+def _patrols_to_find(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
+    never = np.iinfo(np.int32).max
+    found = rng.geometric(np.clip(p, 1e-12, 1.0))
+    return np.where(p > 0, np.minimum(found, never), never).astype(np.int32)
+
+
 @dataclass
 class Draws:
     """Every random number a case needs, drawn up front (vectorised and reproducible)."""
@@ -52,13 +60,17 @@ class Draws:
     worker_hours: np.ndarray
     handle_hours: np.ndarray
     report_delay: np.ndarray
+    patrols_to_find: np.ndarray
 
 
 class Model:
     """One run of a scenario's world for ``days`` days."""
 
     def __init__(self, scenario: Scenario, world: World, days: float, seed: int,
-                 trace: bool = False) -> None:
+                 trace: bool = False, counties: Sequence[int] | None = None,
+                 city_share: float = 1.0) -> None:
+        """Set up a run; ``counties`` restricts it to those counties (a partition of a run
+        split across processes), whose share of the city-tier staff is ``city_share``."""
         self.scenario, self.world, self.rules = scenario, world, scenario.rules
         self.days = int(np.ceil(days))
         self.horizon = days * 24.0
@@ -71,21 +83,27 @@ class Model:
         self.off_list = [t.off_list or t.category not in self.rules.matters.categories
                          for t in self.types]
         self.approved_at: dict[int, float] = {}
-        self.discovery = [t.patrol_discovery for t in self.types]
         fb = self.rules.feedback
         self.feedback_rate = 1.0 if fb.to_requester else fb.target_rate
-        s_arr, s_draw, s_visit, s_disc = (
-            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
-        self.rng_discovery = s_disc
+        s_arr, s_draw, s_visit = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
 
         self.grid_township = world.grid_township
         self.grid_county = world.grid_county
+        owned = np.ones(world.county_code.shape[0], bool)
+        if counties is not None:
+            owned[:] = False
+            owned[list(counties)] = True
+        self.county_owned = owned
+        self.township_owned = owned[world.township_county]
+        self.grid_mask = owned[self.grid_county]
+        self.city_share = city_share
         self.grid_urban = (world.grid_kind == KIND_URBAN) | (
             (world.grid_kind == KIND_EXCLUSIVE) & world.community_urban[world.grid_community])
         self.deadlines = DeadlinePolicy(self.rules)
-        self.teams = build_teams(self.env, world, scenario)
-        self.centres = build_centres(self.env, world, scenario)
-        self.departments = build_departments(self.env, world, scenario)
+        self.teams = build_teams(self.env, world, scenario, self.grid_mask)
+        self.centres = build_centres(self.env, world, scenario, city_share)
+        self.departments = build_departments(self.env, world, scenario, city_share)
         self.helper_share = self._helper_share()
 
         first_hh = np.zeros(world.grid_code.shape[0], np.int64)
@@ -110,6 +128,7 @@ class Model:
         self.sweep_done = np.zeros(n_grids, np.int64)
         self.visit_log: list[tuple[int, int, float, float]] = []
         self.latent: dict[int, list[int]] = {}
+        self.patrols_seen: dict[int, int] = defaultdict(int)
         self.open_cases = 0
         self.closed_count = 0
         self.tracer = Tracer(self) if trace else None
@@ -132,6 +151,9 @@ class Model:
             u_self=rng.random(n), u_multi=rng.random(n), u_feedback=rng.random(n),
             u_rework=rng.random((n, 2)), worker_hours=worker_hours, handle_hours=handle_hours,
             report_delay=rng.exponential(self.steps.resident_report_hours, n),
+            # patrols of its grid until one finds the problem (geometric in its type's chance);
+            # drawn per case so partitions and replications see the same discoveries
+            patrols_to_find=_patrols_to_find(rng, col(lambda c: c.patrol_discovery)),
         )
 
     def _helper_share(self) -> np.ndarray:
@@ -154,8 +176,11 @@ class Model:
         patrol = SOURCE_INDEX["patrol"]
         has_team = (self.teams.grid_team >= 0).tolist()
         delay = self.draw.report_delay.tolist()
+        mine = self.grid_mask.tolist()
         for i, (t, g, src) in enumerate(zip(a.t.tolist(), a.grid.tolist(), a.source.tolist(),
                                             strict=True)):
+            if not mine[g]:
+                continue  # another partition's grid
             if t > env.now:
                 yield env.timeout(t - env.now)
             if src == patrol and has_team[g]:
@@ -185,10 +210,11 @@ class Model:
         lst = self.latent.get(g)
         if not lst:
             return
-        u = self.rng_discovery.random(len(lst)).tolist()
         keep = []
-        for j, i in enumerate(lst):
-            if u[j] < self.discovery[self.arrivals.type.item(i)]:
+        seen, need = self.patrols_seen, self.draw.patrols_to_find
+        for i in lst:
+            seen[i] += 1
+            if seen[i] >= need.item(i):
                 self._start(i)
             else:
                 keep.append(i)
@@ -239,11 +265,25 @@ class Model:
 
     # --- run ----------------------------------------------------------------------------
     def all_pools(self) -> list[Pool]:
-        """Every pool of the model."""
+        """Every pool this run owns (all of them unless it is a partition)."""
+        owned = {"township": self.township_owned, "county": self.county_owned}
         pools = list(self.teams.pools)
-        for lst in self.centres.pools.values():
-            pools += lst
-        return pools + list(self.departments.pools.values())
+        for tier, lst in self.centres.pools.items():
+            pools += [p for p in lst if tier not in owned or owned[tier][p.unit]]
+        for (_, tier, parent), p in self.departments.pools.items():
+            if tier not in owned or owned[tier][parent]:
+                pools.append(p)
+        return pools
+
+    def record(self) -> RunRecord:
+        """The run's measurements, detached from SimPy."""
+        return RunRecord(
+            scenario=self.scenario, world=self.world, horizon=self.horizon,
+            arrivals=self.arrivals, cases=self.cases,
+            pools=[p.stats(self.horizon) for p in self.all_pools()],
+            patrol_due=self.patrol_due, patrol_done=self.patrol_done,
+            sweep_due=self.sweep_due, sweep_done=self.sweep_done, visits=self.visits,
+            visit_log=self.visit_log, open_cases=self.open_cases)
 
     def run(self, progress: Callable[[float], None] | None = None,
             sample: Callable[[float], None] | None = None) -> None:

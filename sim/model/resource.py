@@ -10,6 +10,7 @@ by activity.
 from __future__ import annotations
 
 import heapq
+from dataclasses import dataclass
 from collections.abc import Generator
 from typing import Any
 
@@ -19,6 +20,23 @@ from sim.model.clock import Calendar
 
 # priorities: lower is served first (emergencies before routine cases before patrols)
 PRIORITY = {"emergency": 0, "urgent": 1, "routine": 2, "patrol": 3}
+
+
+@dataclass(frozen=True)
+class PoolStats:
+    """A pool's measurements: ``available`` is its servers' working hours in the run."""
+
+    name: str
+    tier: str
+    kind: str
+    capacity: int
+    available: float
+    work: dict[str, float]
+    arrived: int
+    waited: int
+    wait_sum: float
+    area_queue: float
+    area_busy: float
 
 
 class Pool:
@@ -86,6 +104,13 @@ class Pool:
     def close(self) -> None:
         """Bring the time-weighted areas up to now (call at the end of a run)."""
         self._mark()
+
+    def stats(self, horizon: float) -> PoolStats:
+        """What this pool measured, detached from the simulation (picklable)."""
+        return PoolStats(self.name, self.tier, self.kind, self.capacity,
+                         self.capacity * self.cal.worked(horizon), dict(self.work),
+                         self.arrived, self.waited, self.wait_sum, self.area_queue,
+                         self.area_busy)
 
     @property
     def queue_length(self) -> int:

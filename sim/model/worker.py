@@ -43,8 +43,10 @@ def overhead_share(s: Scenario, role: str) -> float:
     return min(0.9, s.staffing.admin_share + training)
 
 
-def build_teams(env: simpy.Environment, w: World, s: Scenario) -> Teams:
-    """One pool per distinct set of primary workers; one helper pool per grid with helpers."""
+def build_teams(env: simpy.Environment, w: World, s: Scenario, mask: np.ndarray) -> Teams:
+    """One pool per distinct set of primary workers; one helper pool per grid with helpers.
+
+    Only grids in ``mask`` get pools (a partitioned run builds its own counties' teams)."""
     n_grids = w.grid_code.shape[0]
     role = w.worker_role[w.cover_worker]
     ids = worker_ids(w.worker_role.shape[0])
@@ -67,7 +69,7 @@ def build_teams(env: simpy.Environment, w: World, s: Scenario) -> Teams:
         sh = s.staffing.shifts[SHIFT_OF_ROLE[r]]  # type: ignore[index]
         return calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays))
 
-    for g in range(n_grids):
+    for g in np.flatnonzero(mask).tolist():
         roles = by_grid[g]
         primary_role = next((r for r in ("full_time", "part_time", "exclusive") if r in roles),
                             None)

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 from rich.progress import (
@@ -30,6 +30,7 @@ from rich.progress import (
 )
 
 from sim.config import Scenario
+from sim.planning.measures import strict_on_time
 from sim.runner import RunResult, simulate
 
 Probe = Callable[[RunResult], Any]
@@ -49,7 +50,8 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a job returns: the run's KPI dict and its probe's data (None without a probe)."""
+    """What a job returns: the run's KPI dict (plus ``on_time_strict``, see
+    :func:`~sim.planning.measures.strict_on_time`) and its probe's data (None without one)."""
 
     kpis: dict[str, Any]
     extra: Any = None
@@ -58,7 +60,9 @@ class Outcome:
 def run_job(job: Job) -> Outcome:
     """Simulate one job (this is what runs in the worker processes)."""
     result = simulate(job.scenario, days=job.days, seed=job.seed)
-    return Outcome(result.kpis, job.probe(result) if job.probe is not None else None)
+    kpis = {**result.kpis,
+            "on_time_strict": strict_on_time(result.cases, result.kpis["days"] * 24.0)}
+    return Outcome(kpis, job.probe(result) if job.probe is not None else None)
 
 
 def replication_seeds(base: int, reps: int) -> tuple[int, ...]:
@@ -140,7 +144,7 @@ class Runner(AbstractContextManager["Runner"]):
             out[index] = outcome
             self.runs += 1
             self._bar.update(self._task, completed=self.runs)
-        return [o for o in out if o is not None]
+        return cast(list[Outcome], out)
 
     def _completed(self, jobs: Sequence[Job]) -> Iterator[tuple[int, Outcome]]:
         """(index, outcome) pairs in completion order."""

@@ -66,7 +66,7 @@ def _leaves(value: Any, path: str, article: str, block: str) -> Iterator[tuple[s
                                    article, block)
     elif isinstance(value, dict) and path in _ARTICLE_MAPS:
         for key in sorted(value):
-            yield f"{path}.{key}", _Leaf(LISTED, value[key], block)
+            yield f"{path}.{key}", _Leaf(LISTED, value[key], f"{path}.{key}")
     elif isinstance(value, dict):
         for key in sorted(value):
             yield from _leaves(value[key], f"{path}.{key}", article, block)

@@ -67,7 +67,7 @@ def collect(m: Model, seed: int) -> tuple[Ops, np.random.Generator]:
     q_grid = m.arrivals.grid[q_case]
     ops = Ops(
         t=np.concatenate([np.fromiter(col(0), np.float64, n), q_t]),
-        op=np.concatenate([np.fromiter((OP_CODE[o] for o in col(1)), np.int8, n),
+        op=np.concatenate([np.fromiter(map(OP_CODE.__getitem__, col(1)), np.int8, n),
                            np.full(q_case.size, OP_CODE["resident.query"], np.int8)]),
         role=[*col(2), *(["resident"] * q_case.size)],
         # the model's resident id convention (household + 1)

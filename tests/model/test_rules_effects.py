@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def test_cases_are_conserved(runs) -> None:
         assert r.cases.num_rows == k["reported"]
         status = r.cases.column("status").to_pylist()
         assert status.count("closed") == k["closed"]
-        assert r.model.open_cases == k["open"]
+        assert r.record.open_cases == k["open"]
 
 
 def test_step_times_are_ordered(runs) -> None:
@@ -76,7 +77,7 @@ def test_overdue_yields_explanation_and_supervision() -> None:
     sets = ("staffing.departments.township=0.3", "staffing.departments.county=0.3",
             "staffing.departments.overrides={}")
     liao = simulate(small_scenario("liaocheng", *sets), days=DAYS, seed=2)
-    c = liao.model.cases
+    c = liao.record.cases
     overdue = np.flatnonzero(c.overdue)
     assert overdue.size > 20
     # 002 第十九条: every miss is explained in writing, at the deadline
@@ -98,7 +99,7 @@ def test_overdue_yields_explanation_and_supervision() -> None:
 
 def test_barred_matters_never_reach_a_grid_worker(runs) -> None:
     for r in runs.values():
-        m = r.model
+        m = r.record
         barred = np.flatnonzero(np.asarray(m.barred)[m.arrivals.type])
         reported = barred[np.isfinite(m.cases.reported[barred])]
         assert reported.size > 0
@@ -154,3 +155,27 @@ def test_case_table_schema(runs, tmp_path: Path) -> None:
         assert col in schema.names, col
     t = pq.read_table(paths["cases"]).to_pydict()
     assert t["requested_datetime"][0].endswith("+08:00")
+
+
+def _parquet_bytes(table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def test_counties_on_processes_match_one_process() -> None:
+    # two counties; below the city tier counties are independent, and no case here needs
+    # the city tier, so splitting them across processes must change nothing
+    s = small_scenario("qingdao", 'world.counties=[{kind="district", count=2, '
+                       'urban_townships=1, rural_townships=1}]')
+    one = simulate(s, days=5, seed=9)
+    two = simulate(s, days=5, seed=9, processes=2)
+    assert two.model is None and two.kpis["processes"] == 2
+    assert "city" not in " ".join(one.cases.column("tier_path").to_pylist())
+    assert _parquet_bytes(one.cases) == _parquet_bytes(two.cases)  # NaN-safe equality
+    for key in ("cases", "on_time", "time_to_close_hours", "rates", "overdue", "feedback",
+                "patrol_coverage"):
+        assert one.kpis[key] == two.kpis[key], key
+    ts1 = one.timeseries.group_by("tier").aggregate([("backlog", "sum")]).sort_by("tier")
+    ts2 = two.timeseries.group_by("tier").aggregate([("backlog", "sum")]).sort_by("tier")
+    assert ts1.equals(ts2)

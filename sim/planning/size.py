@@ -1,0 +1,446 @@
+"""Staffing sizing: an Erlang C first cut per tier, then a simulation search for the least
+staffing that meets a target with 95 % confidence.
+
+Each tier has a *ladder* of integer staffing levels (:class:`Ladder`): full-time workers per
+grid (and, where the rules allow it, one worker sharing several grids), staff per township,
+county or city centre, and department handlers in tenths of the scenario's rates.
+
+1. **Baseline.** The scenario as given is replicated; a probe measures every queue it has
+   (:func:`unit_loads`): jobs per open working hour, hours per job, and for grid workers the
+   patrols, sweeps and door visits that take their time at low priority.
+2. **First cut.** Per tier, the least level whose queues, as M/M/c queues (Erlang C), let the
+   jobs that together make up the target wait no longer than the target's deadline allows
+   (:func:`first_cut`). No case in the model abandons its queue, so Erlang A does not apply.
+3. **Search.** From the first cut, the simulation raises all sized tiers together until the
+   target is met, then lowers each tier in turn — gallop down, bisect — to the least level that
+   still meets it, every candidate with the same seeds (common random numbers). A level *meets*
+   the target when the 95 % CI lies on the right side of it (the lower limit ≥ target for
+   rates); the result is certified by evaluating one level fewer of every sized tier with the
+   others as recommended, each of which must miss.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from sim.config import Scenario, ScenarioError, load_scenario
+from sim.planning.experiment import Design, Results, Variant, run_variants
+from sim.planning.measures import Measure, lookup
+from sim.planning.replicate import Runner
+from sim.planning.stats import Summary, paired, summarise
+from sim.runner import RunResult
+from sim.theory import mmc_service_level
+from sim.world import World, generate_world
+from sim.world.tables import ROLES
+
+TIERS = ("grid", "township", "county", "city", "department")
+SALARY_OF_ROLE = {
+    "full_time": "full_time", "part_time": "part_time", "exclusive": "exclusive",
+    "grid_head": "grid_head", "instructor": "instructor", "township_staff": "centre",
+    "county_staff": "centre", "city_staff": "centre", "department_handler": "department",
+}
+ROUTINE = ("patrol", "sweep", "visit")
+
+
+# --- targets ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """A KPI bound that a staffing level must meet with confidence."""
+
+    measure: Measure
+    value: float
+
+    @property
+    def at_least(self) -> bool:
+        """Rates must reach the value; times must stay under it."""
+        return bool(self.measure.higher_is_better)
+
+    def met(self, s: Summary) -> bool:
+        """Whether the whole confidence interval lies on the right side of the value."""
+        bound = s.lo if self.at_least else s.hi
+        return not math.isnan(bound) and (bound >= self.value if self.at_least
+                                          else bound <= self.value)
+
+    def __str__(self) -> str:
+        return f"{self.measure.key} {'≥' if self.at_least else '≤'} " \
+               f"{format(self.value, self.measure.fmt)}"
+
+
+_SIZABLE = re.compile(r"^(on_time(_strict)?\.(accept|dispatch|handle|verify)"
+                      r"|time_to_close\.p(50|90|99))$")
+
+
+def parse_target(text: str) -> Target:
+    """``KPI=VALUE``: an on-time rate (``on_time=0.95``, ``on_time_strict.accept=0.9``) or a
+    time-to-close quantile in hours (``time_to_close.p90=72``)."""
+    key, sep, raw = text.partition("=")
+    if not sep:
+        raise ScenarioError("--target", text, "expected KPI=VALUE, e.g. on_time=0.95")
+    measure = lookup(key.strip(), "--target")
+    if not _SIZABLE.match(measure.key) or measure.key == "on_time_strict.dispatch":
+        raise ScenarioError("--target", key.strip(), "cannot size for this KPI (size for "
+                            "on_time[.accept|.dispatch|.handle|.verify], on_time_strict.<step> "
+                            "or time_to_close.p50|p90|p99)")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ScenarioError("--target", text, f"{raw.strip()!r} is not a number") from None
+    if measure.unit == "share" and not 0 < value < 1:
+        raise ScenarioError("--target", text, "a rate target must lie strictly between 0 and 1")
+    if measure.unit == "h" and value <= 0:
+        raise ScenarioError("--target", text, "a time target must be positive hours")
+    return Target(measure, value)
+
+
+# --- measured loads -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class UnitLoad:
+    """One queue of the baseline run: a centre, a department unit, or a grid's worker(s)."""
+
+    tier: str
+    unit: int  # unit row of the tier (grid row for grids, department-unit row for departments)
+    open_hours: float  # hours the unit's calendar was open during the run
+    open_share: float  # open hours / run hours
+    jobs: float  # jobs queued (for grids: cases reaching the worker)
+    work_hours: float  # working hours those jobs took (slowed by admin and training)
+    routine_hours: float = 0.0  # grids only: patrols, sweeps and visits, at lowest priority
+
+
+def unit_loads(result: RunResult) -> list[UnitLoad]:
+    """Probe: the load on every queue of a run (runs in the worker process)."""
+    m = result.model
+    horizon = m.horizon
+    loads = []
+    for tier, pools in m.centres.pools.items():
+        for p in pools:
+            open_h = p.cal.worked(horizon)
+            loads.append(UnitLoad(tier, p.unit, open_h, open_h / horizon, float(p.arrived),
+                                  sum(p.work.values()) / p.speed))
+    for p in m.departments.pools.values():
+        open_h = p.cal.worked(horizon)
+        loads.append(UnitLoad("department", p.unit, open_h, open_h / horizon, float(p.arrived),
+                              sum(p.work.values()) / p.speed))
+    # Grid teams: their cases come first, patrols and visits fill the rest of the day, so the
+    # case queue is the one sized; routine hours count as a fixed load on the team.
+    code_row = {c: i for i, c in enumerate(m.world.grid_code.tolist())}
+    reached = result.cases.filter(result.cases["reached_worker"])
+    grid_rows = np.array([code_row[c] for c in reached["grid_code"].to_pylist()], dtype=np.int64)
+    cases_per_grid = np.bincount(grid_rows, minlength=len(code_row))
+    for team, grids in enumerate(m.teams.team_grids):
+        p = m.teams.pools[team]
+        if p.kind != "full_time" or grids.size == 0:
+            continue
+        open_h = p.cal.worked(horizon)
+        team_cases = cases_per_grid[grids].sum()
+        case_h = sum(h for a, h in p.work.items() if a not in ROUTINE) / p.speed
+        routine_h = sum(p.work.get(a, 0.0) for a in ROUTINE) / p.speed
+        for g in grids.tolist():
+            share = cases_per_grid[g] / team_cases if team_cases else 0.0
+            loads.append(UnitLoad("grid", g, open_h, open_h / horizon, float(cases_per_grid[g]),
+                                  case_h * share, routine_h / grids.size))
+    return loads
+
+
+def mean_loads(per_run: Sequence[Sequence[UnitLoad]]) -> list[UnitLoad]:
+    """Average the loads of replications unit by unit."""
+    by_key: dict[tuple[str, int], list[UnitLoad]] = {}
+    for run in per_run:
+        for u in run:
+            by_key.setdefault((u.tier, u.unit), []).append(u)
+    return [UnitLoad(t, unit, *(float(np.mean([getattr(u, f) for u in us]))
+                                for f in ("open_hours", "open_share", "jobs", "work_hours",
+                                          "routine_hours")))
+            for (t, unit), us in sorted(by_key.items())]
+
+
+# --- ladders ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Queue:
+    """One unit's queue at some staffing level: c servers, arrivals per open hour, service
+    rate per server (slowed where routine work takes part of the servers' time)."""
+
+    servers: int
+    lam: float
+    mu: float
+    service_hours: float
+    open_share: float
+
+
+class Ladder:
+    """Integer staffing levels of one tier, the ``--set`` overrides that make them, and the
+    queues each level gives the measured loads."""
+
+    tier: str
+    role: str
+    world_role: str
+    lowest: int = 1
+
+    def __init__(self, base: Scenario) -> None:
+        self.base = base
+
+    def current(self) -> int:
+        """The scenario's own level."""
+        raise NotImplementedError
+
+    def sets(self, level: int) -> list[str]:
+        """Scenario overrides that staff this tier at ``level``."""
+        raise NotImplementedError
+
+    def label(self, level: int) -> str:
+        """The level in words."""
+        raise NotImplementedError
+
+    def queues(self, level: int, loads: Sequence[UnitLoad], world: World) -> list[Queue]:
+        """The tier's queues at ``level`` (``world`` is the world staffed at that level)."""
+        return [Queue(level, u.jobs / u.open_hours, u.jobs / u.work_hours,
+                      u.work_hours / u.jobs, u.open_share)
+                for u in loads if u.tier == self.tier and u.jobs > 0 and u.work_hours > 0]
+
+    @property
+    def knob(self) -> str:
+        """The scenario key(s) the ladder turns."""
+        return ", ".join(s.split("=")[0] for s in self.sets(self.current()))
+
+
+class GridLadder(Ladder):
+    """Full-time workers per comprehensive grid; below one, one worker for several grids as
+    far as the rules allow (``staffing.max_grids_per_full_time``)."""
+
+    tier, role, world_role, lowest = "grid", "full-time grid workers (专职网格员)", "full_time", 0
+
+    @cached_property
+    def _share_max(self) -> int:
+        return self.base.rules.staffing.max_grids_per_full_time
+
+    def _rung(self, level: int) -> tuple[int, int]:
+        """(workers per grid, grids per worker) of a level."""
+        k = self._share_max
+        return (1, k - level) if level < k - 1 else (level - k + 2, 1)
+
+    def current(self) -> int:
+        gw = self.base.staffing.grid_workers
+        if gw.grids_per_full_time > 1:
+            return self._share_max - gw.grids_per_full_time
+        return self._share_max + max(gw.full_time_per_urban_grid, 1) - 2
+
+    def sets(self, level: int) -> list[str]:
+        per, share = self._rung(level)
+        key = "staffing.grid_workers"
+        return [f"{key}.full_time_per_urban_grid={per}", f"{key}.full_time_per_rural_grid={per}",
+                f"{key}.grids_per_full_time={share}"]
+
+    def label(self, level: int) -> str:
+        per, share = self._rung(level)
+        return f"1 per {share} grids" if share > 1 else f"{per} per grid"
+
+    def queues(self, level: int, loads: Sequence[UnitLoad], world: World) -> list[Queue]:
+        per, share = self._rung(level)
+        out = []
+        for u in loads:
+            if u.tier != "grid" or u.jobs <= 0 or u.work_hours <= 0:
+                continue
+            # ``share`` grids pool their cases and routine work on ``per`` workers; routine
+            # work takes its share of their time, which slows them on cases.
+            available = 1.0 - share * u.routine_hours / (per * u.open_hours)
+            service = u.work_hours / u.jobs
+            mu = available / service if available > 0 else 0.0
+            out.append(Queue(per, share * u.jobs / u.open_hours, mu, service, u.open_share))
+        return out
+
+
+class CentreLadder(Ladder):
+    """Staff per centre (综治中心) of one tier."""
+
+    world_role = ""
+
+    def __init__(self, base: Scenario, tier: str) -> None:
+        super().__init__(base)
+        self.tier = tier
+        self.role = f"{tier} centre staff (网格化机构)"
+        self.world_role = f"{tier}_staff"
+
+    def current(self) -> int:
+        return int(getattr(self.base.staffing.centres, self.tier))
+
+    def sets(self, level: int) -> list[str]:
+        return [f"staffing.centres.{self.tier}={level}"]
+
+    def label(self, level: int) -> str:
+        return f"{level} per centre"
+
+
+class DepartmentLadder(Ladder):
+    """Department handlers, in tenths of the scenario's rates (base and every override), so
+    level 10 is the scenario; each unit gets ``ceil(rate × households / 10,000)``, at least 1."""
+
+    tier, role, world_role = "department", "department handlers (联动部门)", "department_handler"
+
+    def current(self) -> int:
+        return 10
+
+    def sets(self, level: int) -> list[str]:
+        d = self.base.staffing.departments
+        scale = level / 10
+
+        def rate(x: float) -> str:
+            return repr(round(x * scale, 6))
+
+        out = [f"staffing.departments.{t}={rate(getattr(d, t))}"
+               for t in ("township", "county", "city")]
+        out += [f"staffing.departments.overrides.{dept}.{t}={rate(r)}"
+                for dept, tiers in sorted(d.overrides.items()) for t, r in sorted(tiers.items())]
+        return out
+
+    def label(self, level: int) -> str:
+        return f"{level / 10:.1f}× scenario rates"
+
+    @property
+    def knob(self) -> str:
+        return "staffing.departments.* (all rates scaled)"
+
+    def queues(self, level: int, loads: Sequence[UnitLoad], world: World) -> list[Queue]:
+        handlers = np.flatnonzero(world.worker_role == ROLES.index("department_handler"))
+        size = np.bincount(world.worker_unit[handlers], minlength=world.dept_unit_dept.shape[0])
+        return [Queue(int(size[u.unit]), u.jobs / u.open_hours, u.jobs / u.work_hours,
+                      u.work_hours / u.jobs, u.open_share)
+                for u in loads
+                if u.tier == "department" and u.jobs > 0 and u.work_hours > 0 and size[u.unit]]
+
+
+def ladders(base: Scenario, tiers: Sequence[str]) -> list[Ladder]:
+    """The ladders of ``tiers``; a centre tier the rules lack is a one-line error."""
+    out: list[Ladder] = []
+    for tier in tiers:
+        if tier == "grid":
+            out.append(GridLadder(base))
+        elif tier == "department":
+            out.append(DepartmentLadder(base))
+        elif tier in base.rules.centres.tiers:
+            out.append(CentreLadder(base, tier))
+        else:
+            raise ScenarioError("--tier", tier, f"the {base.rules.jurisdiction.key} rules have "
+                                f"no {tier} centre (their centre tiers: "
+                                f"{', '.join(base.rules.centres.tiers)})")
+    return out
+
+
+def tiers_of(base: Scenario) -> list[str]:
+    """Every tier these rules staff: grid, their centre tiers, departments."""
+    return ["grid", *base.rules.centres.tiers, "department"]
+
+
+# --- first cut ------------------------------------------------------------------------------
+def allowed_hours(target: Target, base: Scenario) -> float:
+    """The working hours the target's step allows a job (routine urgency, normal difficulty)."""
+    d = base.rules.deadlines
+    step = target.measure.key.split(".")[-1]
+    if step == "accept":
+        return d.steps.accept_hours["routine"]
+    if step == "dispatch":
+        return d.steps.dispatch_hours["routine"]
+    if step == "verify":
+        return d.steps.verify_hours_urban
+    if step == "handle":
+        # the rate-weighted median handling deadline over the case types
+        types = sorted(base.workload.types.values(), key=lambda t: t.deadline_hours)
+        weights = np.cumsum([t.rate_per_1000_households_per_day for t in types])
+        median = types[int(np.searchsorted(weights, weights[-1] / 2))].deadline_hours
+        return median * d.urgency_factor.get("routine", 1.0) * d.difficulty_factor.get(
+            "normal", 1.0)
+    return target.value  # a time-to-close quantile: its bound, in clock hours
+
+
+def _erlang_goal(target: Target) -> float:
+    """The share of jobs that must wait no longer than allowed."""
+    if target.measure.key.startswith("time_to_close."):
+        return int(target.measure.key.removeprefix("time_to_close.p")) / 100
+    return target.value
+
+
+def erlang_service_level(queues: Sequence[Queue], allowed: float, clock_hours: bool) -> float:
+    """Share of all jobs of the tier's queues answered within their allowed wait (Erlang C
+    ``P(Wq ≤ t)`` per queue, weighted by its arrivals); ``t`` is the allowed time less the
+    job's own service time, converted to open hours if the bound is on the clock."""
+    total = sum(q.lam for q in queues)
+    if total == 0:
+        return 1.0
+    acc = 0.0
+    for q in queues:
+        if q.mu <= 0 or q.servers < 1:
+            continue
+        t = max((allowed * q.open_share if clock_hours else allowed) - q.service_hours, 0.0)
+        acc += q.lam * mmc_service_level(q.lam, q.mu, q.servers, t)
+    return acc / total
+
+
+@dataclass(frozen=True)
+class FirstCut:
+    """The Erlang C first cut of one tier."""
+
+    level: int
+    service_level: float
+    reachable: bool
+    queues: int
+    arrivals_per_hour: float
+    service_hours: float
+    allowed_hours: float
+
+
+def first_cut(ladder: Ladder, loads: Sequence[UnitLoad], target: Target,
+              world_at: Callable[[Ladder, int], World], max_steps: int = 200) -> FirstCut:
+    """The least level of ``ladder`` whose queues meet the target's service level."""
+    allowed = allowed_hours(target, ladder.base)
+    clock = target.measure.key.startswith("time_to_close.")
+    goal = _erlang_goal(target)
+    level, sl, queues = ladder.lowest, 0.0, []
+    for level in range(ladder.lowest, ladder.lowest + max_steps):
+        queues = ladder.queues(level, loads, world_at(ladder, level))
+        sl = erlang_service_level(queues, allowed, clock)
+        if sl >= goal:
+            break
+    lam = sum(q.lam for q in queues)
+    service = sum(q.lam * q.service_hours for q in queues) / lam if lam else 0.0
+    return FirstCut(level, sl, sl >= goal, len(queues), lam, service, allowed)
+
+
+# --- the simulation search ------------------------------------------------------------------
+Levels = tuple[int, ...]
+
+
+@dataclass
+class Candidate:
+    """One evaluated staffing configuration."""
+
+    levels: Levels
+    variant: int  # index into the search's Results
+    phase: str
+    summary: Summary
+    meets: bool
+
+
+@dataclass
+class Sizing:
+    """Everything a sizing produced."""
+
+    base: Scenario
+    target: Target
+    ladders: list[Ladder]
+    design: Design
+    first_cuts: dict[str, FirstCut]
+    baseline_levels: Levels
+    candidates: list[Candidate] = field(default_factory=list)
+    results: Results | None = None
+    recommended: Candidate | None = None
+    reachable: bool = True
+
+    def candidate(self, levels: Levels) -> Candidate | None:
+        """The evaluated candidate with these levels, if any."""
+        return next((c for c in self.candidates if c.levels == levels), None)
+
+
