@@ -10,8 +10,8 @@ import numpy as np
 
 from sim.metrics.rating import stars
 from sim.metrics.records import TIERS, reported_rows
-from sim.model.record import RunRecord
 from sim.model.patrol import visit_coverage
+from sim.model.record import RunRecord
 from sim.model.worker import overhead_share
 from sim.world.tables import SPECIAL_KINDS
 

@@ -7,8 +7,8 @@ exist only for what waits: team routines, cases in flight, helper visit batches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
 from collections import defaultdict
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 

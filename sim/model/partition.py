@@ -11,6 +11,7 @@ tier are the same however many processes run.
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue as queue_mod
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -86,7 +87,7 @@ def run_partitioned(scenario: Scenario, days: float, seed: int, processes: int,
             try:
                 done_days += queue.get(timeout=0.2)  # type: ignore[union-attr]
                 progress(done_days)
-            except Exception:  # noqa: BLE001 - queue.Empty from a manager proxy
+            except Exception:
                 continue
         parts = [f.result() for f in futures]
     return merge(world, parts), merge_timeseries(parts)

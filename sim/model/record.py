@@ -8,6 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.config.rules import Rules
 from sim.config.scenario import Scenario
 from sim.config.workload import CaseType
 from sim.model.arrivals import Arrivals
@@ -36,7 +37,7 @@ class RunRecord:
     open_cases: int = 0
 
     @property
-    def rules(self):  # noqa: ANN201 - the Rules model
+    def rules(self) -> Rules:
         """The jurisdiction's rules."""
         return self.scenario.rules
 

@@ -10,8 +10,8 @@ by activity.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
