@@ -87,7 +87,7 @@ def run_partitioned(scenario: Scenario, days: float, seed: int, processes: int,
             try:
                 done_days += queue.get(timeout=0.2)  # type: ignore[union-attr]
                 progress(done_days)
-            except Exception:
+            except queue_mod.Empty:
                 continue
         parts = [f.result() for f in futures]
     return merge(world, parts), merge_timeseries(parts)
