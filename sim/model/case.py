@@ -111,10 +111,7 @@ def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
         # a department's task lands on the county centre, which assigns it down to the grid
         tier = m.centres.tiers[min(1, len(m.centres.tiers) - 1)]
         pool = m.centres.pools[tier][_unit(m, tier, g)]
-        yield from _accept(m, i, pool, now, urban, urgency, difficulty, prio)
-        c.dispatch_due[i] = m.deadlines.due("dispatch", env.now, urban, urgency, difficulty, 0)
-        yield from pool.serve(m.steps.dispatch_minutes / 60, prio, "centre")
-        _dispatch_done(c, i, env.now)
+        yield from _route(m, i, pool, now, True, urban, urgency, difficulty, prio)
         m.emit("case.assign_down", i, tier=tier)
         path = [tier, "grid"]
         to_worker = True
@@ -161,13 +158,10 @@ def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
             c.escalated[i] = env.now
             m.emit("case.escalate", i, tier=tier)
         pool = m.centres.pools[tier][_unit(m, tier, g)]
-        if not accepted_here:
-            yield from _accept(m, i, pool, arrived, urban, urgency, difficulty, prio)
-            accepted_here = True
+        yield from _route(m, i, pool, arrived, not accepted_here, urban, urgency, difficulty,
+                          prio)
+        accepted_here = True
         first = False
-        c.dispatch_due[i] = m.deadlines.due("dispatch", env.now, urban, urgency, difficulty, 0)
-        yield from pool.serve(m.steps.dispatch_minutes / 60, prio, "centre")
-        _dispatch_done(c, i, env.now)
         if (m.rules.routing.multi_department_to_coordination
                 and m.draw.u_multi.item(i) < ct.multi_department and tier != "township"):
             # 001 五.3: matters needing several departments go to the party committee
@@ -233,13 +227,23 @@ def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
     m.closed_case(i)
 
 
-def _accept(m: Model, i: int, pool: Pool, since: float, urban: bool, urgency: str,
-            difficulty: str, prio: int) -> Generator[Any, Any, None]:
-    c = m.cases
-    c.accept_due[i] = m.deadlines.due("accept", since, urban, urgency, difficulty, 0)
-    yield from pool.serve(m.steps.accept_minutes / 60, prio, "centre")
-    c.accepted[i] = m.env.now
-    m.emit("case.accept", i, tier=pool.tier)
+def _route(m: Model, i: int, pool: Pool, arrived: float, accept: bool, urban: bool,
+           urgency: str, difficulty: str, prio: int) -> Generator[Any, Any, None]:
+    """At a centre: accept the case (受理) if it is new here, then decide where it goes.
+
+    One job on the centre's pool covers both steps (they follow each other at one desk); the
+    acceptance time inside it is computed on the pool's clock.
+    """
+    c, steps, dl = m.cases, m.steps, m.deadlines
+    accept_h = steps.accept_minutes / 60 if accept else 0.0
+    if accept:
+        c.accept_due[i] = dl.due("accept", arrived, urban, urgency, difficulty, 0)
+    c.dispatch_due[i] = dl.due("dispatch", arrived, urban, urgency, difficulty, 0)
+    start = yield from pool.serve(accept_h + steps.dispatch_minutes / 60, prio, "centre")
+    if accept:
+        c.accepted[i] = pool.cal.add(start, accept_h / pool.speed)
+        m.emit("case.accept", i, tier=pool.tier, at=c.accepted.item(i))
+    _dispatch_done(c, i, m.env.now)
 
 
 def _dispatch_done(c: CaseTable, i: int, t: float) -> None:

@@ -59,10 +59,18 @@ class DeadlinePolicy:
         sup = self.rules.deadlines.supervision
         allowed = max(due - assigned, 0.0)
         levels = [(1, due + sup.yellow_after * allowed), (2, due + sup.red_after * allowed)]
-        for level, at in levels:
-            delay = at - env.now
-            if delay < 0:
-                continue
-            ev = env.timeout(delay)
-            ev.callbacks.append(
-                lambda _ev, lv=level, t=at: None if done() else on_level(lv, t))
+
+        def arm(k: int) -> None:
+            # the next level is armed only if the case is still late: on-time cases cost one
+            level, at = levels[k]
+            ev = env.timeout(max(at - env.now, 0.0))
+            ev.callbacks.append(lambda _ev: fire(k, level, at))
+
+        def fire(k: int, level: int, at: float) -> None:
+            if done():
+                return
+            on_level(level, at)
+            if k + 1 < len(levels):
+                arm(k + 1)
+
+        arm(0)

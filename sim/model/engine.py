@@ -129,6 +129,7 @@ class Model:
         self.visit_log: list[tuple[int, int, float, float]] = []
         self.latent: dict[int, list[int]] = {}
         self.patrols_seen: dict[int, int] = defaultdict(int)
+        self._bells: dict[int, simpy.Event] = {}
         self.open_cases = 0
         self.closed_count = 0
         self.tracer = Tracer(self) if trace else None
@@ -219,6 +220,13 @@ class Model:
             else:
                 keep.append(i)
         self.latent[g] = keep
+
+    def day_bell(self, day: int) -> simpy.Event:
+        """An event at the start of ``day`` shared by everyone waiting for it."""
+        bell = self._bells.get(day)
+        if bell is None:
+            bell = self._bells[day] = self.env.timeout(day * 24.0 - self.env.now)
+        return bell
 
     def await_approval(self, k: int) -> Generator[Any, Any, None]:
         """Off-list matters wait for approval (001 四.2; 003 第十一条), once per type."""

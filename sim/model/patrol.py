@@ -69,7 +69,7 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
         if pool.cal.next_open(day_start) >= day_start + 24:
             continue  # not a working day for this team
         if env.now < day_start:
-            yield env.timeout(day_start - env.now)
+            yield m.day_bell(day)  # one shared event per day wakes every team
         for g in grids.tolist():
             if patrol.daily_patrol:
                 m.patrol_due[g] += 1
@@ -100,19 +100,14 @@ def _visit(m: Model, g: int, day: int, due: np.ndarray, n: int) -> Generator[Any
     n_help = round(n * share)
     done_at = m.env.now
     if n_help:
-        # the helpers' batch runs alongside; its finish is recorded when it ends
-        m.env.process(_helper_batch(m, helpers, g, day, due, n_help, hours))
+        # the helpers' batch runs alongside the team's work, on their own shifts
+        done = m.teams.pools[helpers].book(n_help * hours, "visit")
+        _record_visits(m, g, day, due, n_help / n, done)
     if n - n_help:
         yield from m.teams.pools[int(m.teams.grid_team[g])].serve(
             (n - n_help) * hours, PRIORITY["patrol"], "visit")
         done_at = m.env.now
         _record_visits(m, g, day, due, (n - n_help) / n, done_at)
-
-
-def _helper_batch(m: Model, pool: int, g: int, day: int, due: np.ndarray, n: int,
-                  hours: float) -> Generator[Any, Any, None]:
-    yield from m.teams.pools[pool].serve(n * hours, PRIORITY["patrol"], "visit")
-    _record_visits(m, g, day, due, n / max(int(due.sum()), 1), m.env.now)
 
 
 def _record_visits(m: Model, g: int, day: int, due: np.ndarray, fraction: float,

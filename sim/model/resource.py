@@ -46,8 +46,9 @@ class Pool:
     """
 
     __slots__ = (
-        "_heap", "_last", "_seq", "area_busy", "area_queue", "arrived", "cal", "capacity",
-        "env", "free", "kind", "name", "speed", "tier", "unit", "wait_sum", "waited", "work",
+        "_free_at", "_heap", "_last", "_seq", "area_busy", "area_queue", "arrived", "cal",
+        "capacity", "env", "free", "kind", "name", "speed", "tier", "unit", "wait_sum", "waited",
+        "work",
     )
 
     def __init__(self, env: simpy.Environment, name: str, tier: str, kind: str, unit: int,
@@ -64,6 +65,7 @@ class Pool:
         self.area_queue = 0.0
         self.area_busy = 0.0
         self._last = 0.0
+        self._free_at = 0.0
         self.work: dict[str, float] = {}
 
     def _mark(self) -> None:
@@ -100,6 +102,22 @@ class Pool:
         else:
             self.free += 1
         return start
+
+    def book(self, hours: float, activity: str) -> float:
+        """Book work on a pool nothing else queues on (part-time helpers' visit batches):
+        its servers share the job, starting when they are free; returns the finish time.
+
+        Arithmetic instead of events: the job order is already fixed by its only caller.
+        """
+        start = max(self.env.now, self._free_at)
+        end = self.cal.add(start, hours / self.speed / max(self.capacity, 1))
+        self.arrived += 1
+        self.waited += 1
+        self.wait_sum += start - self.env.now
+        self.area_busy += (end - start) * max(self.capacity, 1)
+        self._free_at = end
+        self.work[activity] = self.work.get(activity, 0.0) + hours
+        return end
 
     def close(self) -> None:
         """Bring the time-weighted areas up to now (call at the end of a run)."""

@@ -29,11 +29,11 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.config import Scenario, ScenarioError, load_scenario
-from sim.planning.experiment import Design, Results, Variant, run_variants
+from sim.config import Scenario, ScenarioError
+from sim.planning.experiment import Design, Results, Source, run_variants
 from sim.planning.measures import Measure, lookup
-from sim.planning.replicate import Runner
-from sim.planning.stats import Summary, paired, summarise
+from sim.planning.replicate import Probe, Runner
+from sim.planning.stats import Summary, paired
 from sim.runner import RunResult
 from sim.theory import mmc_service_level
 from sim.world import World, generate_world
@@ -196,8 +196,10 @@ class Ladder:
         """The level in words."""
         raise NotImplementedError
 
-    def queues(self, level: int, loads: Sequence[UnitLoad], world: World) -> list[Queue]:
-        """The tier's queues at ``level`` (``world`` is the world staffed at that level)."""
+    def queues(self, level: int, loads: Sequence[UnitLoad],
+               world: Callable[[], World]) -> list[Queue]:
+        """The tier's queues at ``level`` (``world()`` gives the world staffed at that level,
+        for ladders whose unit sizes depend on it)."""
         return [Queue(level, u.jobs / u.open_hours, u.jobs / u.work_hours,
                       u.work_hours / u.jobs, u.open_share)
                 for u in loads if u.tier == self.tier and u.jobs > 0 and u.work_hours > 0]
@@ -239,7 +241,8 @@ class GridLadder(Ladder):
         per, share = self._rung(level)
         return f"1 per {share} grids" if share > 1 else f"{per} per grid"
 
-    def queues(self, level: int, loads: Sequence[UnitLoad], world: World) -> list[Queue]:
+    def queues(self, level: int, loads: Sequence[UnitLoad],
+               world: Callable[[], World]) -> list[Queue]:
         per, share = self._rung(level)
         out = []
         for u in loads:
@@ -304,9 +307,11 @@ class DepartmentLadder(Ladder):
     def knob(self) -> str:
         return "staffing.departments.* (all rates scaled)"
 
-    def queues(self, level: int, loads: Sequence[UnitLoad], world: World) -> list[Queue]:
-        handlers = np.flatnonzero(world.worker_role == ROLES.index("department_handler"))
-        size = np.bincount(world.worker_unit[handlers], minlength=world.dept_unit_dept.shape[0])
+    def queues(self, level: int, loads: Sequence[UnitLoad],
+               world: Callable[[], World]) -> list[Queue]:
+        w = world()
+        handlers = np.flatnonzero(w.worker_role == ROLES.index("department_handler"))
+        size = np.bincount(w.worker_unit[handlers], minlength=w.dept_unit_dept.shape[0])
         return [Queue(int(size[u.unit]), u.jobs / u.open_hours, u.jobs / u.work_hours,
                       u.work_hours / u.jobs, u.open_share)
                 for u in loads
@@ -400,7 +405,7 @@ def first_cut(ladder: Ladder, loads: Sequence[UnitLoad], target: Target,
     goal = _erlang_goal(target)
     level, sl, queues = ladder.lowest, 0.0, []
     for level in range(ladder.lowest, ladder.lowest + max_steps):
-        queues = ladder.queues(level, loads, world_at(ladder, level))
+        queues = ladder.queues(level, loads, lambda lv=level: world_at(ladder, lv))
         sl = erlang_service_level(queues, allowed, clock)
         if sl >= goal:
             break
@@ -434,8 +439,8 @@ class Sizing:
     design: Design
     first_cuts: dict[str, FirstCut]
     baseline_levels: Levels
+    results: Results
     candidates: list[Candidate] = field(default_factory=list)
-    results: Results | None = None
     recommended: Candidate | None = None
     reachable: bool = True
 
@@ -444,3 +449,151 @@ class Sizing:
         return next((c for c in self.candidates if c.levels == levels), None)
 
 
+class _Search:
+    """Evaluates staffing configurations — each once, all with the design's seeds — and logs
+    them in the :class:`Sizing`."""
+
+    def __init__(self, runner: Runner, source: Source, sizing: Sizing) -> None:
+        self.runner, self.source, self.sizing = runner, source, sizing
+        self.ladders, self.target = sizing.ladders, sizing.target
+
+    def sets(self, levels: Levels) -> list[str]:
+        """The overrides that make a configuration."""
+        return [s for ld, lv in zip(self.ladders, levels, strict=True) for s in ld.sets(lv)]
+
+    def evaluate(self, configs: Sequence[Levels], phase: str,
+                 probe: Probe | None = None) -> list[Candidate]:
+        """Run the configurations not yet evaluated (one batch); return all of them."""
+        results = self.sizing.results
+        fresh = list(dict.fromkeys(c for c in configs if self.sizing.candidate(c) is None))
+        if fresh:
+            variants = [self.source.variant(
+                "; ".join(f"{ld.tier} {ld.label(lv)}" for ld, lv in zip(self.ladders, c,
+                                                                         strict=True)),
+                self.sets(c), settings={ld.tier: str(lv) for ld, lv in zip(self.ladders, c,
+                                                                              strict=True)})
+                for c in fresh]
+            batch = run_variants(self.runner, variants, results.design, probe)
+            for c, v, outcomes in zip(fresh, variants, batch.outcomes, strict=True):
+                results.variants.append(v)
+                results.outcomes.append(outcomes)
+                s = results.summary(len(results.variants) - 1, self.target.measure)
+                self.sizing.candidates.append(
+                    Candidate(c, len(results.variants) - 1, phase, s, self.target.met(s)))
+        return [self._get(c) for c in configs]
+
+    def _get(self, levels: Levels) -> Candidate:
+        c = self.sizing.candidate(levels)
+        assert c is not None
+        return c
+
+    def improved(self, before: Candidate, after: Candidate) -> bool:
+        """Whether ``after`` is significantly better on the target (paired, same seeds)."""
+        results, m = self.sizing.results, self.target.measure
+        d = paired(results.values(before.variant, m), results.values(after.variant, m))
+        return (d.lo > 0) if self.target.at_least else (d.hi < 0)
+
+    def descend(self, i: int, levels: Levels) -> Levels:
+        """The least level of tier ``i`` (others fixed) that still meets the target, from a
+        meeting ``levels``: gallop down (1, 2, 4 … levels), then bisect the bracket."""
+        lowest = self.ladders[i].lowest
+
+        def at(lv: int) -> Levels:
+            return (*levels[:i], lv, *levels[i + 1:])
+
+        meeting, failing, step = levels[i], None, 1
+        while meeting > lowest:
+            lv = max(meeting - step, lowest)
+            if self.evaluate([at(lv)], f"lower {self.ladders[i].tier}")[0].meets:
+                meeting, step = lv, step * 2
+            else:
+                failing = lv
+                break
+        while failing is not None and meeting - failing > 1:
+            mid = (meeting + failing) // 2
+            if self.evaluate([at(mid)], f"lower {self.ladders[i].tier}")[0].meets:
+                meeting = mid
+            else:
+                failing = mid
+        return at(meeting)
+
+
+def _staff(world: World) -> dict[str, int]:
+    """Headcount by world role."""
+    counts = np.bincount(world.worker_role, minlength=len(ROLES))
+    return {r: int(n) for r, n in zip(ROLES, counts, strict=True)}
+
+
+def annual_cost(base: Scenario, staff: dict[str, int]) -> float:
+    """Yuan per year for a headcount by role, at the staffing policy's salaries."""
+    pay = base.staffing.salary_yuan_per_year
+    return float(sum(n * pay.get(SALARY_OF_ROLE[r], 0.0) for r, n in staff.items()))
+
+
+MAX_ROUNDS = 4
+
+
+def size(runner: Runner, source: Source, target: Target, tiers: Sequence[str],
+         design: Design) -> Sizing:
+    """Size ``tiers`` jointly for ``target`` (see the module docstring for the method)."""
+    base = source.load()
+    lads = ladders(base, tiers)
+    worlds: dict[tuple[str, int], World] = {}
+
+    def world_at(ladder: Ladder, level: int) -> World:
+        # Unit sizes depend only on the ladder's own keys; the rest stays as the scenario's.
+        key = (ladder.tier, level)
+        if key not in worlds:
+            worlds[key] = generate_world(source.load(ladder.sets(level)))
+        return worlds[key]
+
+    sizing = Sizing(base, target, lads, design, {}, tuple(ld.current() for ld in lads),
+                    Results([], design, []))
+    search = _Search(runner, source, sizing)
+    (baseline,) = search.evaluate([sizing.baseline_levels], "baseline", probe=unit_loads)
+    loads = mean_loads([o.extra for o in sizing.results.outcomes[baseline.variant]])
+    for ladder in ladders(base, tiers_of(base)):
+        sizing.first_cuts[ladder.tier] = first_cut(ladder, loads, target, world_at)
+
+    # Raise every sized tier together from the first cut until the target is met, doubling
+    # the step; stop if a step brings no significant gain (the target is out of these tiers'
+    # reach) or every tier is at its cap.
+    caps = [max(4 * max(ld.current(), sizing.first_cuts[ld.tier].level), ld.lowest + 16)
+            for ld in lads]
+    point = tuple(min(max(sizing.first_cuts[ld.tier].level, ld.lowest), cap)
+                  for ld, cap in zip(lads, caps, strict=True))
+    (best,) = search.evaluate([point], "first cut")
+    step = 1
+    while not best.meets:
+        up = tuple(min(lv + step, cap) for lv, cap in zip(best.levels, caps, strict=True))
+        if up == best.levels:
+            sizing.reachable = False
+            break
+        (nxt,) = search.evaluate([up], "raise")
+        if not nxt.meets and not search.improved(best, nxt):
+            sizing.reachable, best = False, nxt
+            break
+        best, step = nxt, step * 2
+    if not sizing.reachable:
+        sizing.recommended = best
+        return sizing
+
+    # Lower each tier in turn, most expensive level first, then certify: one level fewer of
+    # any tier (the others as recommended) must miss; if one meets after all, go again.
+    def rung_cost(ld: Ladder, level: int) -> float:
+        return ld_cost(ld, level + 1) - ld_cost(ld, level)
+
+    def ld_cost(ld: Ladder, level: int) -> float:
+        return annual_cost(base, _staff(world_at(ld, level)))
+
+    order = sorted(range(len(lads)), key=lambda i: -rung_cost(lads[i], best.levels[i]))
+    levels = best.levels
+    for _ in range(MAX_ROUNDS):
+        for i in order:
+            levels = search.descend(i, levels)
+        neighbours = [(*levels[:i], levels[i] - 1, *levels[i + 1:])
+                      for i, ld in enumerate(lads) if levels[i] > ld.lowest]
+        if not any(c.meets for c in search.evaluate(neighbours, "check one fewer")):
+            break
+    sizing.recommended = search.evaluate([levels], "recommended")[0]
+    return sizing

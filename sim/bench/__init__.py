@@ -1,0 +1,1 @@
+"""Benchmarks (`gridsim bench`): figures measured in one run against a baseline, never asserted."""
