@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from reports.run_report import write_run_report
 from sim.cli import app
 from sim.cli.common import (
     JsonOpt,
@@ -73,7 +74,7 @@ def run_cmd(
 ) -> None:
     """Simulate SCENARIO under its rules and print the KPIs; write cases.parquet (one row per
     case, every step's time), timeseries.parquet (backlog, in service and utilisation per tier,
-    hourly) and kpis.json to --out."""
+    hourly), kpis.json and an HTML report (report.html) to --out."""
     s = load(scenario, sets, rules, seed)
     n_days = s.meta.days if days is None else days
     with Progress(TextColumn("[bold]simulating[/]"), BarColumn(), MofNCompleteColumn(),
@@ -86,6 +87,8 @@ def run_cmd(
         result = simulate(s, days=n_days, processes=processes,
                           progress=lambda d: bar.update(task, completed=d))
     paths = write_outputs(result, out)
+    paths["report"] = write_run_report(out, s, result.kpis, result.cases, result.timeseries,
+                                       kpi_rows(result.kpis))
     if json_out:
         print_json(result.kpis)
         return

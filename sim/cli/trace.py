@@ -38,13 +38,14 @@ def _fail(exc: TraceError) -> NoReturn:
 def summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """The summary as table rows: operations per type, then the totals and rates."""
     x = f"{summary['speedup']:g}×"
+    peak, mean = summary["peak_per_s"], summary["mean_per_s"]
     return [
-        *({"": op, "value": n} for op, n in summary["operations"].items()),
-        {"": "total", "value": summary["total"]},
-        {"": "peak ops/s at 1× / at " + x,
-         "value": f"{summary['peak_per_s']['1x']:,} / {summary['peak_per_s']['speedup']:,}"},
-        {"": "mean ops/s at 1× / at " + x,
-         "value": f"{summary['mean_per_s']['1x']:,.2f} / {summary['mean_per_s']['speedup']:,.1f}"},
+        *({"operation": op, "count": n} for op, n in summary["operations"].items()),
+        {"operation": "total", "count": summary["total"]},
+        {"operation": f"peak ops/s at 1× / at {x}",
+         "count": f"{peak['1x']:,} / {peak['speedup']:,}"},
+        {"operation": f"mean ops/s at 1× / at {x}",
+         "count": f"{mean['1x']:,.2f} / {mean['speedup']:,.1f}"},
     ]
 
 
@@ -85,5 +86,5 @@ def trace_cmd(
         return
     console.print(f"[bold]{s.meta.name}[/] under {s.rules.jurisdiction.name_zh} rules, "
                   f"{n_days:g} days, seed {s.meta.seed}")
-    console.print(table("Operations", summary_rows(summary), ["", "value"]))
+    console.print(table("Operations", summary_rows(summary), ["operation", "count"]))
     console.print(f"Wrote {out}")

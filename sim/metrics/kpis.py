@@ -134,14 +134,19 @@ def patrol_coverage(m: RunRecord) -> dict[str, Any]:
 
 
 def little(m: RunRecord) -> dict[str, dict[str, float]]:
-    """Per tier: time-average queue length L, arrival rate λ and mean wait W (L ≈ λW)."""
+    """Per tier: time-average queue length L, arrival rate λ and mean wait W.
+
+    L is integrated over time as the queue changes; W averages the jobs' waits, counting the
+    jobs still queued at the end up to the end; the two meet exactly when the monitors are
+    right (Little's law on the sample path).
+    """
     acc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for p in m.pool_stats():
         tier = "department" if p.kind == "department" else p.tier
         acc[tier][0] += p.area_queue
         acc[tier][1] += p.arrived
-        acc[tier][2] += p.wait_sum
-        acc[tier][3] += p.waited
+        acc[tier][2] += p.wait_sum + p.censored_wait
+        acc[tier][3] += p.waited + p.queued_at_end
     t = m.horizon
     return {tier: {"L": v[0] / t, "lambda": v[1] / t, "W": v[2] / v[3] if v[3] else 0.0}
             for tier, v in sorted(acc.items()) if v[1]}

@@ -37,6 +37,8 @@ class PoolStats:
     wait_sum: float
     area_queue: float
     area_busy: float
+    queued_at_end: int = 0
+    censored_wait: float = 0.0
 
 
 class Pool:
@@ -56,7 +58,7 @@ class Pool:
         self.env, self.name, self.tier, self.kind, self.unit = env, name, tier, kind, unit
         self.capacity = capacity
         self.free = max(capacity, 1)
-        self._heap: list[tuple[int, int, simpy.Event]] = []
+        self._heap: list[tuple[int, int, simpy.Event, float]] = []
         self._seq = 0
         self.cal, self.speed = cal, speed
         self.arrived = 0
@@ -77,8 +79,16 @@ class Pool:
             self._last = now
 
     def serve(self, hours: float, priority: int, activity: str) -> Generator[Any, Any, float]:
-        """Queue for a server, then work ``hours`` working hours; returns the start time."""
+        """Queue for a server, then work ``hours`` working hours; returns the start time.
+
+        A job that arrives off shift waits for the shift to open before it queues, so no
+        server counts as busy overnight for work not begun (waits and queue lengths are those
+        of the open queue; Little's law holds on it).
+        """
         env = self.env
+        opens = self.cal.next_open(env.now)
+        if opens > env.now:
+            yield env.timeout(opens - env.now)
         self._mark()
         self.arrived += 1
         t0 = env.now
@@ -86,7 +96,7 @@ class Pool:
             self.free -= 1
         else:
             ev = env.event()
-            heapq.heappush(self._heap, (priority, self._seq, ev))
+            heapq.heappush(self._heap, (priority, self._seq, ev, t0))
             self._seq += 1
             yield ev  # a finishing server hands itself over
         start = env.now
@@ -111,9 +121,7 @@ class Pool:
         """
         start = max(self.env.now, self._free_at)
         end = self.cal.add(start, hours / self.speed / max(self.capacity, 1))
-        self.arrived += 1
-        self.waited += 1
-        self.wait_sum += start - self.env.now
+        # not a queued job: it counts as work and busy time, not in the queue statistics
         self.area_busy += (end - start) * max(self.capacity, 1)
         self._free_at = end
         self.work[activity] = self.work.get(activity, 0.0) + hours
@@ -125,10 +133,12 @@ class Pool:
 
     def stats(self, horizon: float) -> PoolStats:
         """What this pool measured, detached from the simulation (picklable)."""
+        now = self.env.now
         return PoolStats(self.name, self.tier, self.kind, self.capacity,
                          self.capacity * self.cal.worked(horizon), dict(self.work),
                          self.arrived, self.waited, self.wait_sum, self.area_queue,
-                         self.area_busy)
+                         self.area_busy, len(self._heap),
+                         sum(now - job[3] for job in self._heap))
 
     @property
     def queue_length(self) -> int:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.model.engine import Model
-from sim.trace.jsontext import join, strings
+from sim.trace.jsontext import join, labels, strings
 from sim.trace.payload import BLOCK, Ops, Payloads
 from sim.trace.queries import resident_queries
 from sim.trace.schema import FORMATS, OP_CODE, OPS, TRACE_SCHEMA
@@ -43,12 +43,11 @@ def trace_format(path: Path) -> str:
 def check_writable(path: Path) -> None:
     """Fail early (before a long simulation) if ``path`` has a bad suffix or cannot be written."""
     trace_format(path)
-    parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise TraceError(f"{path}: is a directory")
-    if not parent.is_dir():
-        raise TraceError(f"{path}: no such directory {str(parent)!r}")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if not path.parent.is_dir():
+        raise TraceError(f"{path}: no such directory {str(path.parent)!r}")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise TraceError(f"{path}: not writable")
 
 
@@ -69,10 +68,10 @@ def collect(m: Model, seed: int) -> tuple[Ops, np.random.Generator]:
         t=np.concatenate([np.fromiter(col(0), np.float64, n), q_t]),
         op=np.concatenate([np.fromiter(map(OP_CODE.__getitem__, col(1)), np.int8, n),
                            np.full(q_case.size, OP_CODE["resident.query"], np.int8)]),
-        role=[*col(2), *(["resident"] * q_case.size)],
+        role=pa.array([*col(2), *(["resident"] * q_case.size)], pa.string()).dictionary_encode(),
         # the model's resident id convention (household + 1)
-        actor=[*col(3), *(f"H{h + 1}" for h in hh.tolist())],
-        unit=[*col(4), *m.world.grid_code[q_grid].tolist()],
+        actor=pa.array([*col(3), *(f"H{h + 1}" for h in hh.tolist())], pa.string()),
+        unit=pa.array([*col(4), *m.world.grid_code[q_grid].tolist()], pa.string()),
         case=np.concatenate([np.fromiter(col(5), np.int64, n), q_case]),
         grid=np.concatenate([np.fromiter(col(6), np.int64, n), q_grid]),
         fields=[*col(7), *([{}] * q_case.size)],
@@ -93,19 +92,14 @@ def build_trace(m: Model, seed: int) -> pa.Table:
         "t": t[order],
         "op": pa.DictionaryArray.from_arrays(pa.array(ops.op[order], pa.int32()),
                                              pa.array(OPS)),
-        "actor_role": pa.array(ops.role, pa.string()).take(take),
-        "actor_id": pa.array(ops.actor, pa.string()).take(take),
-        "actor_unit": pa.array(ops.unit, pa.string()).take(take),
-        "case": _case_ids(case),
+        "actor_role": ops.role.take(take).cast(pa.string()),
+        "actor_id": ops.actor.take(take),
+        "actor_unit": ops.unit.take(take),
+        "case": pc.if_else(pa.array(case >= 0), labels("C", case + 1, 8),
+                           pa.scalar(None, pa.string())),
         "grid": pa.array(m.world.grid_code.tolist(), pa.string()).take(pa.array(ops.grid[order])),
         "payload": Payloads(m, ops, rng).column(order),
     }, schema=TRACE_SCHEMA)
-
-
-def _case_ids(case: np.ndarray) -> pa.Array:
-    """``C00000001`` … for case indices, null for -1."""
-    text = pc.utf8_lpad(pc.cast(pa.array(case + 1), pa.string()), 8, "0")
-    return pc.if_else(pa.array(case >= 0), join("C", text), pa.scalar(None, pa.string()))
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

@@ -82,12 +82,17 @@ def bools(values: np.ndarray) -> pa.Array:
     return pa.array(["false", "true"]).take(pa.array(values.astype(np.int8)))
 
 
-def ids(prefix: str, numbers: np.ndarray, width: int = 0) -> pa.Array:
-    """Encode ids like ``"P00000001"``: ``prefix`` + number zero-padded to ``width``."""
+def labels(prefix: str, numbers: np.ndarray, width: int = 0) -> pa.Array:
+    """Ids like ``P00000001``: ``prefix`` + number zero-padded to ``width`` (not encoded)."""
     digits = pc.cast(pa.array(numbers, pa.int64()), pa.string())
     if width:
         digits = pc.utf8_lpad(digits, width, "0")
-    return join(f'"{prefix}', digits, '"')
+    return join(prefix, digits)
+
+
+def ids(prefix: str, numbers: np.ndarray, width: int = 0) -> pa.Array:
+    """Encode ids like ``"P00000001"`` (see :func:`labels`)."""
+    return join('"', labels(prefix, numbers, width), '"')
 
 
 def or_null(values: pa.Array, valid: np.ndarray) -> pa.Array:

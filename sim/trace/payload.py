@@ -31,7 +31,7 @@ from sim.trace.jsontext import (
     strings,
     vocab,
 )
-from sim.trace.schema import OPS
+from sim.trace.schema import OP_CODE, OPS
 from sim.world.names import NamePool
 from sim.world.tables import SPECIAL_KINDS
 from sim.world.units import name_units
@@ -48,9 +48,9 @@ class Ops:
 
     t: np.ndarray  # hours since the start
     op: np.ndarray  # code into OPS
-    role: list[str]
-    actor: list[str]
-    unit: list[str]
+    role: pa.DictionaryArray  # actor roles
+    actor: pa.Array  # actor ids
+    unit: pa.Array  # actor unit codes
     case: np.ndarray  # case index, -1 for none
     grid: np.ndarray  # grid index
     fields: list[dict[str, Any]]  # what the model recorded ({} for resident queries)
@@ -101,14 +101,13 @@ class Payloads:
         self.checkin_notes = Choices([texts.CHECKIN_NOTES])
         self.visit_notes = Choices([texts.VISIT_NOTES[k] for k in SPECIAL_KINDS])
         self._visit_pairs()
-        roles = pa.array(ops.role, pa.string()).dictionary_encode()
-        self.role_code = roles.indices.to_numpy()
-        role_names = roles.dictionary.to_pylist()
+        self.role_code = ops.role.indices.to_numpy()
+        role_names = ops.role.dictionary.to_pylist()
         self.worker_code = role_names.index("grid_worker") if "grid_worker" in role_names else -1
         self.role_tier = vocab([_role_tier(r) for r in role_names])
         self.grid_code = vocab(w.grid_code.tolist())
         # visits are numbered in the order performed, whichever chunk they land in
-        self.visit_no = np.cumsum(ops.op == OPS.index("visit.record"))
+        self.visit_no = np.cumsum(ops.op == OP_CODE["visit.record"])
         self.builders: dict[str, Callable[[np.ndarray], pa.Array]] = {
             "case.report": self._report, "case.accept": self._tier_only,
             "case.dispatch": self._dispatch, "case.escalate": self._escalate,
@@ -138,8 +137,9 @@ class Payloads:
         self.contact[cases] = which
 
     def _visit_pairs(self) -> None:
-        """Every (household, kind) due visits, by grid, weighted by the kind's visit rate, so
-        a grid's visit falls on its special households in proportion to how often each is due."""
+        """Every (household, kind) pair owed visits, sorted by grid, with cumulative weights
+        (the kind's visits per month), so that a grid's visit falls on its special households
+        in proportion to how often each is due."""
         w, rates = self.m.world, self.m.rules.patrol.visits_per_month
         hh_parts, kind_parts = [], []
         for k, kind in enumerate(SPECIAL_KINDS):

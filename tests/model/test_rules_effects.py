@@ -179,3 +179,9 @@ def test_counties_on_processes_match_one_process() -> None:
     ts1 = one.timeseries.group_by("tier").aggregate([("backlog", "sum")]).sort_by("tier")
     ts2 = two.timeseries.group_by("tier").aggregate([("backlog", "sum")]).sort_by("tier")
     assert ts1.equals(ts2)
+
+
+def test_littles_law_holds_on_every_tier(runs) -> None:
+    for r in runs.values():
+        for tier, v in r.kpis["little"].items():
+            assert v["L"] == pytest.approx(v["lambda"] * v["W"], rel=1e-6, abs=1e-9), tier
