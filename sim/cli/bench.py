@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +13,7 @@ from sim.cli import app
 from sim.cli.common import JsonOpt, console, print_json, table
 
 
-class Which(str, Enum):
+class Which(StrEnum):
     """What to measure."""
 
     world = "world"
@@ -27,9 +27,9 @@ def bench_cmd(
         help="world: generate SCENARIO's world in a fresh process (time, peak memory); "
         "model: this model against a straightforward SimPy model on SCENARIO (same run); "
         "run: a whole simulation of SCENARIO end to end.")],
-    scenario: Annotated[Path, typer.Option(
+    scenario: Annotated[Path | None, typer.Option(
         "--scenario", help="Scenario file (default: city for world, the district otherwise).")
-    ] = None,  # type: ignore[assignment]
+    ] = None,
     days: Annotated[float | None, typer.Option(
         "--days", help="Days to simulate (model: default 30; run: the scenario's).")] = None,
     processes: Annotated[int, typer.Option(
