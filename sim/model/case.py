@@ -109,7 +109,7 @@ def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
     if (source == "department" and team is not None and not barred
             and m.rules.routing.upper_assigns_down):
         # a department's task lands on the county centre, which assigns it down to the grid
-        tier = m.centres.tiers[min(1, len(m.centres.tiers) - 1)]
+        tier = "county" if "county" in m.centres.tiers else m.centres.entry_tier()
         pool = m.centres.pools[tier][_unit(m, tier, g)]
         yield from _route(m, i, pool, now, True, urban, urgency, difficulty, prio)
         m.emit("case.assign_down", i, tier=tier)
