@@ -69,7 +69,13 @@ def compute_kpis(m: RunRecord) -> dict[str, Any]:
             "handle": on_time(c.handled[idx], c.handle_due[idx]),
             "verify": on_time(c.verified[idx], c.verify_due[idx]),
         },
-        "time_to_close_hours": {"all": _dist(ttc), "by_type": by_type, "by_tier": by_tier},
+        "time_to_close_hours": {
+            "all": _dist(ttc), "by_type": by_type, "by_tier": by_tier,
+            # closed cases alone flatter an understaffed run (its slow cases are still open):
+            # here open cases count with their age at the end, a lower bound on theirs
+            "with_open": _dist(np.where(np.isfinite(c.closed[idx]), c.closed[idx],
+                                        m.horizon) - c.reported[idx]),
+        },
         "rates": {
             "self_resolution": _rate(np.sum(c.self_resolved[closed]), closed.size),
             "escalation": _rate(reached_centre.size, idx.size),

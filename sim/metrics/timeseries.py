@@ -33,7 +33,8 @@ class Sampler:
         open_cases = float(self.m.open_cases)
         for tier, pools in self.groups.items():
             queue = sum(p.queue_length for p in pools)
-            busy = sum(p.busy for p in pools)
+            # a server holding a job off shift is not working: count it only on shift
+            busy = sum(p.busy for p in pools if p.cal.is_open(t))
             self.rows["t_hours"].append(t)
             self.rows["tier"].append(tier)  # type: ignore[arg-type]
             self.rows["backlog"].append(float(queue + busy))

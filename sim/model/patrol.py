@@ -58,12 +58,18 @@ def _ranks(n: np.ndarray) -> np.ndarray:
 
 
 def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
-    """Every working day: patrol each grid, sweep it monthly, and make the visits due."""
+    """Every working day, grid by grid: the routine patrol, the monthly sweep when it falls
+    due, and the door visits due (part-time helpers take their share on their own shifts).
+
+    A grid's round is one job on the team's queue: cases waiting when it starts go first;
+    those arriving during it wait for the round to end (a worker finishes the street first).
+    """
     env = m.env
     pool = m.teams.pools[team]
     grids = m.teams.team_grids[team]
     patrol = m.rules.patrol
     prio = PRIORITY["patrol"]
+    visit_hours = patrol.visit_hours
     for day in range(m.days):
         day_start = day * 24.0
         if pool.cal.next_open(day_start) >= day_start + 24:
@@ -71,43 +77,45 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
         if env.now < day_start:
             yield m.day_bell(day)  # one shared event per day wakes every team
         for g in grids.tolist():
+            work: dict[str, float] = {}
             if patrol.daily_patrol:
                 m.patrol_due[g] += 1
+                work["patrol"] = patrol.patrol_hours
                 m.emit_patrol("patrol.start", g)
-                yield from pool.serve(patrol.patrol_hours, prio, "patrol")
+            sweep = patrol.monthly_sweep and day % MONTH_DAYS == g % MONTH_DAYS
+            if sweep:
+                m.sweep_due[g] += 1
+                work["sweep"] = patrol.sweep_hours
+            due = m.visits.due[g, day]
+            n = int(due.sum())
+            n_team = n - _helpers_visit(m, g, day, due, n) if n else 0
+            if n_team:
+                work["visit"] = n_team * visit_hours
+            if not work:
+                continue
+            yield from pool.serve(sum(work.values()), prio, work)
+            if patrol.daily_patrol:
                 m.emit_patrol("patrol.checkin", g)
                 m.emit_patrol("patrol.end", g)
                 if env.now <= day_start + 24:
                     m.patrol_done[g] += 1
-                m.discover(g)
-            if patrol.monthly_sweep and day % MONTH_DAYS == g % MONTH_DAYS:
-                m.sweep_due[g] += 1
-                yield from pool.serve(patrol.sweep_hours, prio, "sweep")
-                if env.now <= day_start + MONTH_DAYS * 24:
-                    m.sweep_done[g] += 1
-                m.discover(g)
-            due = m.visits.due[g, day]
-            n = int(due.sum())
-            if n:
-                yield from _visit(m, g, day, due, n)
+            if sweep and env.now <= day_start + MONTH_DAYS * 24:
+                m.sweep_done[g] += 1
+            if n_team:
+                _record_visits(m, g, day, due, n_team / n, env.now)
+            m.discover(g)
 
 
-def _visit(m: Model, g: int, day: int, due: np.ndarray, n: int) -> Generator[Any, Any, None]:
-    """Make ``n`` visits due at grid ``g`` on ``day``: helpers take their share of them."""
-    hours = m.rules.patrol.visit_hours
+def _helpers_visit(m: Model, g: int, day: int, due: np.ndarray, n: int) -> int:
+    """Book the helpers' share of the ``n`` visits due; returns how many they make."""
     helpers = int(m.teams.grid_helpers[g])
-    share = m.helper_share[g] if helpers >= 0 else 0.0
-    n_help = round(n * share)
-    done_at = m.env.now
+    if helpers < 0:
+        return 0
+    n_help = round(n * m.helper_share[g])
     if n_help:
-        # the helpers' batch runs alongside the team's work, on their own shifts
-        done = m.teams.pools[helpers].book(n_help * hours, "visit")
+        done = m.teams.pools[helpers].book(n_help * m.rules.patrol.visit_hours, "visit")
         _record_visits(m, g, day, due, n_help / n, done)
-    if n - n_help:
-        yield from m.teams.pools[int(m.teams.grid_team[g])].serve(
-            (n - n_help) * hours, PRIORITY["patrol"], "visit")
-        done_at = m.env.now
-        _record_visits(m, g, day, due, (n - n_help) / n, done_at)
+    return n_help
 
 
 def _record_visits(m: Model, g: int, day: int, due: np.ndarray, fraction: float,

@@ -78,17 +78,16 @@ class Pool:
             self.area_busy += dt * (max(self.capacity, 1) - self.free)
             self._last = now
 
-    def serve(self, hours: float, priority: int, activity: str) -> Generator[Any, Any, float]:
+    def serve(self, hours: float, priority: int,
+              activity: str | dict[str, float]) -> Generator[Any, Any, float]:
         """Queue for a server, then work ``hours`` working hours; returns the start time.
 
-        A job that arrives off shift waits for the shift to open before it queues, so no
-        server counts as busy overnight for work not begun (waits and queue lengths are those
-        of the open queue; Little's law holds on it).
+        A job that takes a server off shift holds it until the shift opens and the work is
+        done (``Calendar.add``): the order of service is the same as if it waited for the
+        opening, at one event less. ``activity`` names what the hours are spent on, or splits
+        them (``{"patrol": 2.0, "visit": 1.5}``).
         """
         env = self.env
-        opens = self.cal.next_open(env.now)
-        if opens > env.now:
-            yield env.timeout(opens - env.now)
         self._mark()
         self.arrived += 1
         t0 = env.now
@@ -105,7 +104,12 @@ class Pool:
         end = self.cal.add(start, hours / self.speed)
         if end > start:
             yield env.timeout(end - start)
-        self.work[activity] = self.work.get(activity, 0.0) + hours
+        work = self.work
+        if isinstance(activity, str):
+            work[activity] = work.get(activity, 0.0) + hours
+        else:
+            for a, h in activity.items():
+                work[a] = work.get(a, 0.0) + h
         self._mark()
         if self._heap:
             heapq.heappop(self._heap)[2].succeed()

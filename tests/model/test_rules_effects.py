@@ -11,7 +11,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from sim.config import load_scenario
 from sim.runner import simulate, write_outputs
+from tests.conftest import SCENARIOS
 from tests.model.conftest import small_scenario
 
 DAYS = 14
@@ -127,12 +129,12 @@ def test_zigong_has_no_township_centre(runs) -> None:
 
 def test_less_staff_longer_time_to_close() -> None:
     means = []
-    for rate in (3.0, 1.5, 0.6):
-        s = small_scenario("qingdao", f"staffing.departments.township={rate}",
-                           f"staffing.departments.county={rate}",
-                           "staffing.departments.overrides={}")
-        r = simulate(s, days=DAYS, seed=5)  # same seed: common random numbers
-        means.append(r.kpis["time_to_close_hours"]["all"]["mean"])
+    for rate in (1.5, 0.75, 0.4):  # department handlers per 10,000 households
+        s = load_scenario(SCENARIOS / "district-jiangsu.toml", parts={"rules": "qingdao"}, sets=[
+            f"staffing.departments.township={rate}", f"staffing.departments.county={rate}",
+            "staffing.departments.overrides={}"])
+        r = simulate(s, days=10, seed=5)  # same seed: common random numbers
+        means.append(r.kpis["time_to_close_hours"]["with_open"]["mean"])
     assert means[0] < means[1] < means[2], means
 
 
