@@ -28,6 +28,7 @@ class VisitPlan:
 
     due: np.ndarray  # shape (grids, days, kinds), visits falling due that day
     period: np.ndarray  # days per kind (inf where no visits are required)
+    total: np.ndarray  # shape (grids, days): visits due that day, all kinds
 
 
 def plan_visits(w: World, visits_per_month: dict[str, float], days: int,
@@ -48,7 +49,7 @@ def plan_visits(w: World, visits_per_month: dict[str, float], days: int,
         grid = np.repeat(w.hh_grid[rows], n)
         keep = day < days
         np.add.at(due[:, :, k], (grid[keep], day[keep]), 1)
-    return VisitPlan(due, period)
+    return VisitPlan(due, period, due.sum(axis=2))
 
 
 def _ranks(n: np.ndarray) -> np.ndarray:
@@ -86,8 +87,8 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
             if sweep:
                 m.sweep_due[g] += 1
                 work["sweep"] = patrol.sweep_hours
-            due = m.visits.due[g, day]
-            n = int(due.sum())
+            n = m.visits.total.item(g, day)
+            due = m.visits.due[g, day] if n else None
             n_team = n - _helpers_visit(m, g, day, due, n) if n else 0
             if n_team:
                 work["visit"] = n_team * visit_hours
