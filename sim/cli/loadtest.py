@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from loadtest.replay.checks import CheckError, parse_checks
-from loadtest.replay.options import Settings, check_host
-from loadtest.replay.profile import ProfileError, load_profile
-from loadtest.replay.runner import LOG, read_results, run
-from loadtest.replay.schedule import parse_duration
-from loadtest.replay.trace import TraceError, check_trace
 from sim.cli import app
 from sim.cli.common import console, table
+
+if TYPE_CHECKING:
+    from loadtest.replay.options import Settings
 
 _DURATION_HELP = "e.g. 500ms, 5s, 2m"
 
@@ -27,6 +24,8 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _duration(text: str | None, option: str) -> float | None:
+    from loadtest.replay.schedule import parse_duration
+
     if text is None:
         return None
     try:
@@ -37,6 +36,11 @@ def _duration(text: str | None, option: str) -> float | None:
 
 def _settings(**values: Any) -> Settings:
     """Check everything that can be checked before Locust starts; one line per mistake."""
+    from loadtest.replay.checks import CheckError, parse_checks
+    from loadtest.replay.options import Settings
+    from loadtest.replay.profile import ProfileError, load_profile
+    from loadtest.replay.trace import TraceError, check_trace
+
     try:
         settings = Settings(**values)
         check_trace(Path(settings.trace))
@@ -55,7 +59,7 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:,.1f}"
 
 
-def print_summary(results: dict[str, Any], out: Path) -> None:
+def print_summary(results: dict[str, Any], out: Path, report: bool) -> None:
     """The run's headline figures on the console."""
     meta = results["meta"]
     rows = [
@@ -97,7 +101,7 @@ def print_summary(results: dict[str, Any], out: Path) -> None:
     for problem in results["problems"]:
         console.print(f"[red]problem:[/] {problem}")
     verdict = "[green]PASSED[/]" if results["passed"] else "[red]FAILED[/]"
-    console.print(f"{verdict} — report: {out / 'report.html'}")
+    console.print(f"{verdict} — {out / ('report.html' if report else 'results.json')}")
 
 
 @app.command("loadtest")
@@ -130,6 +134,9 @@ def loadtest_cmd(
         "--connections", help="Most operations in flight per worker.", min=1)] = 256,
     late_after: Annotated[str, typer.Option(
         "--late-after", help=f"A send this late counts as late; {_DURATION_HELP}.")] = "10ms",
+    report: Annotated[bool, typer.Option(
+        "--report/--no-report", help="Write report.html with charts and CSV tables; "
+        "--no-report keeps results.json and hdr.json only.")] = True,
 ) -> None:
     """Replay TRACE against the platform at --host, open loop: each operation at its scheduled
     time (trace time ÷ --speedup), each case's operations in order on one worker, ids the
@@ -138,6 +145,10 @@ def loadtest_cmd(
 
     Exit code 0 when every check passes and no case is lost, duplicated or mismatched; 1
     otherwise; 2 for a usage error (including any host that is not this machine)."""
+    # Imported here, not at the top, so that `gridsim --help` stays quick.
+    from loadtest.replay.options import check_host
+    from loadtest.replay.runner import LOG, read_results, run
+
     try:
         check_host(host)
     except ValueError as exc:
@@ -154,6 +165,7 @@ def loadtest_cmd(
         out=str(out),
         connections=connections,
         late_after=_duration(late_after, "--late-after"),
+        report=report,
     )
     with console.status(f"replaying {trace} against {host} with {processes} worker(s)…"):
         code = run(settings, host, processes)
@@ -164,5 +176,5 @@ def loadtest_cmd(
         typer.echo(f"error: Locust ended (exit code {code}) without results; see {out / LOG}",
                    err=True)
         raise typer.Exit(code or 1)
-    print_summary(results, out)
+    print_summary(results, out, report)
     raise typer.Exit(code)

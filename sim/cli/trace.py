@@ -26,7 +26,7 @@ from sim.trace import TraceError, build_trace, check_writable, summarize, write_
 OutOpt = Annotated[Path, typer.Option(
     "--out", help="Trace file to write; its suffix picks the format: .parquet or .jsonl.")]
 SpeedupOpt = Annotated[float, typer.Option(
-    "--speedup", min=1e-9, help="Replay speed-up (trace seconds per wall-clock second) for "
+    "--speedup", min=0.01, help="Replay speed-up (trace seconds per wall-clock second) for "
     "the peak and mean operations per second in the summary.")]
 
 

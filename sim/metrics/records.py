@@ -37,7 +37,7 @@ def case_table(m: RunRecord) -> pa.Table:
     types = np.asarray(m.type_keys, dtype=object)[a.type[idx]]
     names = np.asarray([t.name_zh for t in m.types], dtype=object)[a.type[idx]]
     cols: dict[str, object] = {
-        "service_request_id": np.char.add("C", np.char.zfill((idx + 1).astype(str), 8)),
+        "service_request_id": np.array([f"C{i + 1:08d}" for i in idx.tolist()], dtype=object),
         "service_code": types,
         "service_name": names,
         "status": np.where(closed, "closed", "open"),

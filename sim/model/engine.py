@@ -261,15 +261,15 @@ class Model:
         if self.tracer is not None:
             self.tracer.case_op(op, case, fields)
 
-    def emit_patrol(self, op: str, grid: int) -> None:
-        """Record a patrol operation, if tracing."""
+    def emit_patrol(self, op: str, grid: int, at: float) -> None:
+        """Record a patrol operation at ``at``, if tracing."""
         if self.tracer is not None:
-            self.tracer.patrol_op(op, grid)
+            self.tracer.patrol_op(op, grid, at)
 
-    def emit_visits(self, grid: int, n: int) -> None:
-        """Record door visits, if tracing."""
+    def emit_visits(self, grid: int, n: int, at: float) -> None:
+        """Record door visits done by ``at``, if tracing."""
         if self.tracer is not None:
-            self.tracer.visits(grid, n)
+            self.tracer.visits(grid, n, at)
 
     # --- run ----------------------------------------------------------------------------
     def all_pools(self) -> list[Pool]:

@@ -69,20 +69,20 @@ class Tracer:
             role, actor, unit = self._actor(g, fields)
         self.rows.append((t, op, role, actor, str(unit), i, g, fields))
 
-    def patrol_op(self, op: str, g: int) -> None:
-        """A patrol start, check-in or end."""
+    def patrol_op(self, op: str, g: int, at: float) -> None:
+        """A patrol start, check-in or end at time ``at``."""
         if op == "patrol.start":
             self.patrol_seq += 1
             self.patrol_of[g] = self.patrol_seq
         role, actor, unit = self._actor(g, {"actor": "worker"})
-        self.rows.append((self.m.env.now, op, role, actor, str(unit), -1, g,
+        self.rows.append((at, op, role, actor, str(unit), -1, g,
                           {"patrol": self.patrol_of[g]}))
 
-    def visits(self, g: int, n: int) -> None:
-        """``n`` door visits recorded at grid ``g``."""
+    def visits(self, g: int, n: int, at: float) -> None:
+        """``n`` door visits recorded at grid ``g``, done by ``at``."""
         role, actor, unit = self._actor(g, {"actor": "worker"})
         for _ in range(n):
-            self.rows.append((self.m.env.now, "visit.record", role, actor, str(unit), -1, g, {}))
+            self.rows.append((at, "visit.record", role, actor, str(unit), -1, g, {}))
 
     def sources(self) -> tuple[str, ...]:
         """Report sources, for payload generation."""

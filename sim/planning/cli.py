@@ -45,9 +45,11 @@ def open_runner(processes: int | None, dask: str | None, quiet: bool) -> Iterato
         yield runner
 
 
-def deliver(report: Report, out: Path, console: Console) -> Path:
-    """Write the report folder and tell the user where it is."""
+def deliver(report: Report, out: Path, console: Console | None) -> Path:
+    """Write the report folder and tell the user where it is (``console`` None: say nothing,
+    for --json)."""
     html = write_report(report, out)
-    console.print(f"Report: {html}")
-    console.print(f"Tables (CSV/JSON) and charts in {out}")
+    if console is not None:
+        console.print(f"Report: {html}")
+        console.print(f"Tables (CSV/JSON) and charts in {out}")
     return html

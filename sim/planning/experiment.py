@@ -73,7 +73,8 @@ class Source:
 
 @dataclass
 class Results:
-    """Every variant's outcomes, one per seed of the design, in seed order."""
+    """Every variant's outcomes in seed order: one per seed of the design, or the first few
+    seeds' where a search stopped replicating a variant early."""
 
     variants: list[Variant]
     design: Design
@@ -93,9 +94,11 @@ class Results:
 
 
 def run_variants(runner: Runner, variants: Sequence[Variant], design: Design,
-                 probe: Probe | None = None) -> Results:
-    """Run every variant once per seed of ``design`` in one batch (so the pool stays busy)."""
-    jobs = [Job(v.scenario, seed, design.days, probe) for v in variants for seed in design.seeds]
+                 probe: Probe | None = None, seeds: Sequence[int] | None = None) -> Results:
+    """Run every variant once per seed (default: the design's) in one batch, so the workers
+    stay busy."""
+    seeds = design.seeds if seeds is None else tuple(seeds)
+    jobs = [Job(v.scenario, seed, design.days, probe) for v in variants for seed in seeds]
     flat = runner.run(jobs)
-    r = len(design.seeds)
+    r = len(seeds)
     return Results(list(variants), design, [flat[i * r:(i + 1) * r] for i in range(len(variants))])

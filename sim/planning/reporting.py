@@ -102,7 +102,8 @@ def runs_table(results: Results, measures: Sequence[Measure], name: str = "runs"
     settings = list(dict.fromkeys(k for v in results.variants for k in v.settings))
     rows = []
     for i, v in enumerate(results.variants):
-        for seed, outcome in zip(results.design.seeds, results.outcomes[i], strict=True):
+        # a variant a search stopped early has run the first seeds only
+        for seed, outcome in zip(results.design.seeds, results.outcomes[i], strict=False):
             rows.append([v.label, *(v.settings.get(k) for k in settings), seed,
                          *(m.value(outcome.kpis) for m in measures)])
     return Table(name=name, rows=rows,

@@ -67,6 +67,10 @@ class Target:
         return not math.isnan(bound) and (bound >= self.value if self.at_least
                                           else bound <= self.value)
 
+    def straddles(self, s: Summary) -> bool:
+        """Whether the CI still contains the value (more replications could decide)."""
+        return math.isnan(s.lo) or s.lo < self.value < s.hi
+
     def __str__(self) -> str:
         return f"{self.measure.key} {'≥' if self.at_least else '≤'} " \
                f"{format(self.value, self.measure.fmt)}"
@@ -450,37 +454,57 @@ class Sizing:
 
 
 class _Search:
-    """Evaluates staffing configurations — each once, all with the design's seeds — and logs
-    them in the :class:`Sizing`."""
+    """Evaluates staffing configurations — each once, with the design's seeds — and logs them
+    in the :class:`Sizing`.
 
-    def __init__(self, runner: Runner, source: Source, sizing: Sizing) -> None:
-        self.runner, self.source, self.sizing = runner, source, sizing
+    Sequential sampling: a candidate first gets the first ``first`` seeds; only if its CI
+    then still straddles the target does it get the rest. Far-off candidates — most of a
+    search — cost a few runs; the decisive ones get every replication.
+    """
+
+    def __init__(self, runner: Runner, source: Source, sizing: Sizing, first: int) -> None:
+        self.runner, self.source, self.sizing, self.first = runner, source, sizing, first
         self.ladders, self.target = sizing.ladders, sizing.target
-
-    def sets(self, levels: Levels) -> list[str]:
-        """The overrides that make a configuration."""
-        return [s for ld, lv in zip(self.ladders, levels, strict=True) for s in ld.sets(lv)]
 
     def evaluate(self, configs: Sequence[Levels], phase: str,
                  probe: Probe | None = None) -> list[Candidate]:
-        """Run the configurations not yet evaluated (one batch); return all of them."""
-        results = self.sizing.results
+        """Run the configurations not yet evaluated (in one batch); return all of them."""
+        results, design = self.sizing.results, self.sizing.design
         fresh = list(dict.fromkeys(c for c in configs if self.sizing.candidate(c) is None))
         if fresh:
             variants = [self.source.variant(
                 "; ".join(f"{ld.tier} {ld.label(lv)}" for ld, lv in zip(self.ladders, c,
                                                                          strict=True)),
-                self.sets(c), settings={ld.tier: str(lv) for ld, lv in zip(self.ladders, c,
-                                                                              strict=True)})
+                [s for ld, lv in zip(self.ladders, c, strict=True) for s in ld.sets(lv)],
+                settings={ld.tier: ld.label(lv) for ld, lv in zip(self.ladders, c,
+                                                                   strict=True)})
                 for c in fresh]
-            batch = run_variants(self.runner, variants, results.design, probe)
+            batch = run_variants(self.runner, variants, design, probe, design.seeds[:self.first])
             for c, v, outcomes in zip(fresh, variants, batch.outcomes, strict=True):
                 results.variants.append(v)
                 results.outcomes.append(outcomes)
-                s = results.summary(len(results.variants) - 1, self.target.measure)
-                self.sizing.candidates.append(
-                    Candidate(c, len(results.variants) - 1, phase, s, self.target.met(s)))
+                self.sizing.candidates.append(Candidate(c, len(results.variants) - 1, phase,
+                                                        *self._judge(len(results.variants) - 1)))
+            self._complete([self._get(c) for c in fresh], probe)
         return [self._get(c) for c in configs]
+
+    def _judge(self, variant: int) -> tuple[Summary, bool]:
+        s = self.sizing.results.summary(variant, self.target.measure)
+        return s, self.target.met(s)
+
+    def _complete(self, candidates: list[Candidate], probe: Probe | None) -> None:
+        """Give the undecided candidates the remaining seeds."""
+        results, design = self.sizing.results, self.sizing.design
+        rest = design.seeds[self.first:]
+        undecided = [c for c in candidates
+                     if rest and self.target.straddles(c.summary)]
+        if not undecided:
+            return
+        batch = run_variants(self.runner, [results.variants[c.variant] for c in undecided],
+                             design, probe, rest)
+        for c, outcomes in zip(undecided, batch.outcomes, strict=True):
+            results.outcomes[c.variant].extend(outcomes)
+            c.summary, c.meets = self._judge(c.variant)
 
     def _get(self, levels: Levels) -> Candidate:
         c = self.sizing.candidate(levels)
@@ -488,112 +512,142 @@ class _Search:
         return c
 
     def improved(self, before: Candidate, after: Candidate) -> bool:
-        """Whether ``after`` is significantly better on the target (paired, same seeds)."""
+        """Whether ``after`` is significantly better on the target (paired by seed)."""
         results, m = self.sizing.results, self.target.measure
-        d = paired(results.values(before.variant, m), results.values(after.variant, m))
+        a, b = results.values(before.variant, m), results.values(after.variant, m)
+        n = min(len(a), len(b))  # the seeds both have: runs are paired by seed
+        d = paired(a[:n], b[:n])
         return (d.lo > 0) if self.target.at_least else (d.hi < 0)
 
-    def descend(self, i: int, levels: Levels) -> Levels:
-        """The least level of tier ``i`` (others fixed) that still meets the target, from a
-        meeting ``levels``: gallop down (1, 2, 4 … levels), then bisect the bracket."""
+    def descend(self, i: int, levels: Levels, hint: int) -> Levels:
+        """The least level of tier ``i`` (others fixed) that still meets the target, starting
+        from a meeting ``levels``: try the first cut ``hint`` first, then gallop down (1, 2,
+        4 … levels) from the lowest level known to meet, and bisect the bracket."""
         lowest = self.ladders[i].lowest
+        phase = f"lower {self.ladders[i].tier}"
 
-        def at(lv: int) -> Levels:
-            return (*levels[:i], lv, *levels[i + 1:])
+        def meets(lv: int) -> bool:
+            return self.evaluate([(*levels[:i], lv, *levels[i + 1:])], phase)[0].meets
 
-        meeting, failing, step = levels[i], None, 1
-        while meeting > lowest:
+        meeting, failing = levels[i], None
+        if lowest <= hint < meeting:
+            if meets(hint):
+                meeting = hint
+            else:
+                failing = hint
+        step = 1
+        while failing is None and meeting > lowest:
             lv = max(meeting - step, lowest)
-            if self.evaluate([at(lv)], f"lower {self.ladders[i].tier}")[0].meets:
+            if meets(lv):
                 meeting, step = lv, step * 2
             else:
                 failing = lv
-                break
         while failing is not None and meeting - failing > 1:
             mid = (meeting + failing) // 2
-            if self.evaluate([at(mid)], f"lower {self.ladders[i].tier}")[0].meets:
+            if meets(mid):
                 meeting = mid
             else:
                 failing = mid
-        return at(meeting)
+        return (*levels[:i], meeting, *levels[i + 1:])
 
 
-def _staff(world: World) -> dict[str, int]:
+def staff(world: World) -> dict[str, int]:
     """Headcount by world role."""
     counts = np.bincount(world.worker_role, minlength=len(ROLES))
     return {r: int(n) for r, n in zip(ROLES, counts, strict=True)}
 
 
-def annual_cost(base: Scenario, staff: dict[str, int]) -> float:
+def annual_cost(base: Scenario, headcount: dict[str, int]) -> float:
     """Yuan per year for a headcount by role, at the staffing policy's salaries."""
     pay = base.staffing.salary_yuan_per_year
-    return float(sum(n * pay.get(SALARY_OF_ROLE[r], 0.0) for r, n in staff.items()))
+    return float(sum(n * pay.get(SALARY_OF_ROLE[r], 0.0) for r, n in headcount.items()))
 
 
+RAISES = (0.25, 0.5, 1.0, 2.0, 4.0)
+"""Relative headcount raises tried, in turn, while no candidate meets the target."""
 MAX_ROUNDS = 4
 
 
 def size(runner: Runner, source: Source, target: Target, tiers: Sequence[str],
-         design: Design) -> Sizing:
-    """Size ``tiers`` jointly for ``target`` (see the module docstring for the method)."""
+         design: Design, first: int | None = None) -> Sizing:
+    """Size ``tiers`` jointly for ``target`` (the method is in the module docstring).
+
+    ``first`` is the number of replications every candidate gets before the undecided ones
+    get all of ``design.seeds`` (default: half, at least 3).
+    """
     base = source.load()
     lads = ladders(base, tiers)
     worlds: dict[tuple[str, int], World] = {}
 
     def world_at(ladder: Ladder, level: int) -> World:
-        # Unit sizes depend only on the ladder's own keys; the rest stays as the scenario's.
-        key = (ladder.tier, level)
-        if key not in worlds:
-            worlds[key] = generate_world(source.load(ladder.sets(level)))
-        return worlds[key]
+        # The ladder's own keys decide its unit sizes and headcount; the rest is the scenario.
+        if (ladder.tier, level) not in worlds:
+            worlds[ladder.tier, level] = generate_world(source.load(ladder.sets(level)))
+        return worlds[ladder.tier, level]
 
+    def headcount(ladder: Ladder, level: int) -> int:
+        return staff(world_at(ladder, level))[ladder.world_role]
+
+    n = len(design.seeds)
     sizing = Sizing(base, target, lads, design, {}, tuple(ld.current() for ld in lads),
                     Results([], design, []))
-    search = _Search(runner, source, sizing)
+    search = _Search(runner, source, sizing, min(n, first or max(3, (n + 1) // 2)))
     (baseline,) = search.evaluate([sizing.baseline_levels], "baseline", probe=unit_loads)
     loads = mean_loads([o.extra for o in sizing.results.outcomes[baseline.variant]])
     for ladder in ladders(base, tiers_of(base)):
         sizing.first_cuts[ladder.tier] = first_cut(ladder, loads, target, world_at)
+    hints = [max(sizing.first_cuts[ld.tier].level, ld.lowest) for ld in lads]
 
-    # Raise every sized tier together from the first cut until the target is met, doubling
-    # the step; stop if a step brings no significant gain (the target is out of these tiers'
-    # reach) or every tier is at its cap.
-    caps = [max(4 * max(ld.current(), sizing.first_cuts[ld.tier].level), ld.lowest + 16)
-            for ld in lads]
-    point = tuple(min(max(sizing.first_cuts[ld.tier].level, ld.lowest), cap)
-                  for ld, cap in zip(lads, caps, strict=True))
-    (best,) = search.evaluate([point], "first cut")
-    step = 1
-    while not best.meets:
-        up = tuple(min(lv + step, cap) for lv, cap in zip(best.levels, caps, strict=True))
-        if up == best.levels:
-            sizing.reachable = False
+    # Find a configuration that meets the target: the first cut; else the first cut or the
+    # scenario, whichever is more, per tier; else that raised by 25 %, 50 %, 100 % … of
+    # headcount on every tier. A raise without significant gain means the target is out of
+    # these tiers' reach.
+    start = tuple(max(h, b) for h, b in zip(hints, sizing.baseline_levels, strict=True))
+    best = search.evaluate([tuple(hints)], "first cut")[0]
+    if not best.meets:
+        best = search.evaluate([start], "first cut or scenario")[0]
+    previous = best
+    for factor in RAISES:
+        if best.meets:
             break
-        (nxt,) = search.evaluate([up], "raise")
-        if not nxt.meets and not search.improved(best, nxt):
-            sizing.reachable, best = False, nxt
+        up = tuple(_raised(ld, lv, factor, headcount) for ld, lv in zip(lads, start, strict=True))
+        if up == previous.levels:  # too small a raise for these (coarse) ladders
+            continue
+        best = search.evaluate([up], f"raise {factor:.0%}")[0]
+        if not best.meets and not search.improved(previous, best):
             break
-        best, step = nxt, step * 2
-    if not sizing.reachable:
-        sizing.recommended = best
+        previous = best
+    if not best.meets:
+        sizing.reachable, sizing.recommended = False, best
         return sizing
 
-    # Lower each tier in turn, most expensive level first, then certify: one level fewer of
-    # any tier (the others as recommended) must miss; if one meets after all, go again.
+    # Lower each tier in turn, the dearest level first; then certify: one level fewer of any
+    # tier (the others as recommended) must miss. If one meets after all, go round again.
     def rung_cost(ld: Ladder, level: int) -> float:
-        return ld_cost(ld, level + 1) - ld_cost(ld, level)
-
-    def ld_cost(ld: Ladder, level: int) -> float:
-        return annual_cost(base, _staff(world_at(ld, level)))
+        return (headcount(ld, level + 1) - headcount(ld, level)) * \
+            base.staffing.salary_yuan_per_year.get(SALARY_OF_ROLE[ld.world_role], 0.0)
 
     order = sorted(range(len(lads)), key=lambda i: -rung_cost(lads[i], best.levels[i]))
     levels = best.levels
     for _ in range(MAX_ROUNDS):
         for i in order:
-            levels = search.descend(i, levels)
+            levels = search.descend(i, levels, hints[i])
         neighbours = [(*levels[:i], levels[i] - 1, *levels[i + 1:])
                       for i, ld in enumerate(lads) if levels[i] > ld.lowest]
         if not any(c.meets for c in search.evaluate(neighbours, "check one fewer")):
             break
     sizing.recommended = search.evaluate([levels], "recommended")[0]
     return sizing
+
+
+def _raised(ladder: Ladder, level: int, factor: float,
+            headcount: Callable[[Ladder, int], int]) -> int:
+    """The least level with at least ``1 + factor`` times the headcount of ``level`` — unless
+    that overshoots to more than ``1 + 2·factor`` times (a coarse ladder: one more worker per
+    grid doubles the grid workers), in which case the tier stays where it is for now."""
+    now = headcount(ladder, level)
+    for up in range(level + 1, level + 64):
+        h = headcount(ladder, up)
+        if h >= (1 + factor) * now:
+            return up if h <= (1 + 2 * factor) * now else level
+    return level

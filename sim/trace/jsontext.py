@@ -84,7 +84,7 @@ def bools(values: np.ndarray) -> pa.Array:
 
 def labels(prefix: str, numbers: np.ndarray, width: int = 0) -> pa.Array:
     """Ids like ``P00000001``: ``prefix`` + number zero-padded to ``width`` (not encoded)."""
-    digits = pc.cast(pa.array(numbers, pa.int64()), pa.string())
+    digits = ints(numbers)
     if width:
         digits = pc.utf8_lpad(digits, width, "0")
     return join(prefix, digits)

@@ -106,8 +106,7 @@ class Payloads:
         self.worker_code = role_names.index("grid_worker") if "grid_worker" in role_names else -1
         self.role_tier = vocab([_role_tier(r) for r in role_names])
         self.grid_code = vocab(w.grid_code.tolist())
-        # visits are numbered in the order performed, whichever chunk they land in
-        self.visit_no = np.cumsum(ops.op == OP_CODE["visit.record"])
+        self.visit_no = np.zeros(ops.op.size, np.int64)
         self.builders: dict[str, Callable[[np.ndarray], pa.Array]] = {
             "case.report": self._report, "case.accept": self._tier_only,
             "case.dispatch": self._dispatch, "case.escalate": self._escalate,
@@ -129,9 +128,13 @@ class Payloads:
         key = np.where(hh >= 0, hh, w.n_households + cases)
         _, first, which = np.unique(key, return_index=True, return_inverse=True)
         comm = w.grid_community[a.grid[cases[first]]]
-        names, phones = pool.names(first.size).tolist(), pool.phones(first.size).tolist()
-        self.address = vocab(pool.addresses(self.community[comm],
-                                            w.community_urban[comm]).tolist())
+        names: list[str] = []
+        phones: list[str] = []
+        addresses: list[str] = []
+        if first.size:  # numpy's string functions fail on empty arrays
+            names, phones = pool.names(first.size).tolist(), pool.phones(first.size).tolist()
+            addresses = pool.addresses(self.community[comm], w.community_urban[comm]).tolist()
+        self.address = vocab(addresses)
         self.reporter = obj({"name": vocab(names), "phone": vocab(phones)})
         self.contact = np.full(m.cases.n, -1, np.int64)
         self.contact[cases] = which
@@ -158,6 +161,8 @@ class Payloads:
     # --- the column ---------------------------------------------------------------------
     def column(self, order: np.ndarray) -> pa.ChunkedArray:
         """Payloads of the rows ``order`` (indices into the ops), in that order."""
+        # visits are numbered in trace order, whichever chunk they land in
+        self.visit_no[order] = np.cumsum(self.ops.op[order] == OP_CODE["visit.record"])
         chunks = []
         for start in range(0, order.size, BLOCK):
             rows = order[start:start + BLOCK]
@@ -176,7 +181,7 @@ class Payloads:
         return {"at": iso(self.ops.t[rows])}
 
     def _fields(self, rows: np.ndarray, *keys: str) -> list[list[Any]]:
-        """What the model recorded under ``keys`` (None where absent), one pass per row."""
+        """What the model recorded under ``keys`` (None where absent), each record read once."""
         fields = self.ops.fields
         recorded = [fields[r] for r in rows.tolist()]
         return [[d.get(k) for d in recorded] for k in keys]
