@@ -1,0 +1,1 @@
+"""Load testing: trace replay, platform profiles and the reference case platform."""

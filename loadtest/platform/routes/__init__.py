@@ -1,0 +1,1 @@
+"""HTTP routes of the reference platform, one module per resource."""

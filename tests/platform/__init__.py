@@ -1,0 +1,1 @@
+"""Tests of the reference case platform (loadtest.platform)."""
