@@ -25,6 +25,8 @@ RulesOpt = Annotated[str | None, typer.Option(
 SeedOpt = Annotated[int | None, typer.Option(
     "--seed", help="Random seed; defaults to the scenario's [scenario] seed.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of tables.")]
+DaysOpt = Annotated[float | None, typer.Option(
+    "--days", help="Days to simulate; defaults to the scenario's [scenario] days.", min=0.01)]
 
 
 def load(path: Path, sets: list[str] | None, rules: str | None, seed: int | None) -> Scenario:

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from reports.run_report import write_run_report
 from sim.cli import app
 from sim.cli.common import (
+    DaysOpt,
     JsonOpt,
     RulesOpt,
     ScenarioArg,
@@ -25,8 +26,6 @@ from sim.runner import simulate, write_outputs
 
 OutOpt = Annotated[Path, typer.Option(
     "--out", help="Folder for cases.parquet, timeseries.parquet and kpis.json (created).")]
-DaysOpt = Annotated[float | None, typer.Option(
-    "--days", help="Days to simulate; defaults to the scenario's [scenario] days.", min=0.01)]
 
 
 def _pct(x: float | None) -> str:

@@ -9,6 +9,7 @@ import typer
 
 from sim.cli import app
 from sim.cli.common import (
+    DaysOpt,
     JsonOpt,
     RulesOpt,
     ScenarioArg,
@@ -19,7 +20,6 @@ from sim.cli.common import (
     print_json,
     table,
 )
-from sim.cli.run import DaysOpt
 from sim.runner import simulate
 from sim.trace import TraceError, build_trace, check_writable, summarize, write_trace
 
