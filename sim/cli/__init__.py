@@ -27,7 +27,7 @@ def _root() -> None:
 def _register() -> None:
     # Each verb lives in its own module; importing it adds its command to `app`.
     from reports.cli import register as register_report
-    from sim.cli import bench, loadtest, run, size, trace, world  # noqa: F401
+    from sim.cli import bench, compare, deadlines, loadtest, run, size, sweep, trace, world  # noqa: F401
 
     register_report(app)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from sim.cli import app
 from sim.cli.common import (
+    DaysOpt,
     JsonOpt,
     RulesOpt,
     ScenarioArg,
@@ -19,10 +21,10 @@ from sim.cli.common import (
     table,
 )
 from sim.config import ScenarioError
-from sim.planning.cli import DaskOpt, DaysOpt, OutOpt, ProcessesOpt, RepsOpt, deliver, open_runner
+from sim.planning.cli import DaskOpt, OutOpt, ProcessesOpt, RepsOpt, deliver, open_runner
 from sim.planning.experiment import Design, Source
 from sim.planning.measures import utilisation
-from sim.planning.reporting import ci_text
+from sim.planning.reporting import ci_text, design_text
 from sim.planning.size import TIERS, parse_target, size, tiers_of
 from sim.planning.size_report import SizingView, size_json, size_report, staffing_rows
 
@@ -41,7 +43,7 @@ def size_cmd(
         "--tier", help="Tier to size: grid (full-time workers per grid), township, county or "
         "city (staff per centre) or department (handlers, in tenths of the scenario's rates). "
         "Repeatable; default: every tier the rules staff, sized jointly.")] = None,
-    reps: RepsOpt = 6,
+    reps: RepsOpt = 4,
     days: DaysOpt = None,
     processes: ProcessesOpt = None,
     dask: DaskOpt = None,
@@ -52,8 +54,9 @@ def size_cmd(
 ) -> None:
     """Find the least staffing of SCENARIO that meets --target: an Erlang C first cut per tier
     from a baseline run's measured loads, then a simulation search (same seeds for every
-    candidate, --reps replications, 95% CIs). Writes a report with the staffing per tier and
-    role, its KPIs and cost, the on-time curve and every run to --out."""
+    candidate; a candidate meets the target when its 95% CI does; candidates whose first two
+    runs already decide stop there, the rest get --reps). Writes a report with the staffing
+    per tier and role, its KPIs and cost, the on-time curve and every run to --out."""
     goal = parse_target(target)
     source = Source.of(scenario, sets, rules, seed)
     base = source.load()
@@ -70,12 +73,12 @@ def size_cmd(
         html = deliver(report, out, None)
         print_json({**size_json(view), "report": str(html)})
         return
-    console.print(f"[bold]{base.meta.name}[/] under {base.rules.jurisdiction.name_zh} rules: "
-                  f"sizing {', '.join(tiers)} for {goal}; {len(design.seeds)} replications of "
-                  f"{design.days:g} days, seeds {design.seeds[0]}…{design.seeds[-1]}, "
-                  f"{runner.describe()}")
+    console.print(f"[bold]{escape(base.meta.name)}[/] under "
+                  f"{base.rules.jurisdiction.name_zh} rules: sizing {', '.join(tiers)} for "
+                  f"{goal}; {design_text(design, runner)}")
     console.print(table("Erlang C first cut (ladder level per tier)", [
-        {"tier": t, "level": fc.level, "service level": fc.service_level,
+        {"tier": t, "level": fc.level, "service level": fc.erlang.service_level,
+         "P(wait)": fc.erlang.p_wait, "mean wait h": fc.erlang.mean_wait,
          "jobs/open h": fc.arrivals_per_hour, "h/job": fc.service_hours}
         for t, fc in sizing.first_cuts.items()]))
     rec = sizing.recommended
@@ -85,7 +88,10 @@ def size_cmd(
     else:
         util = utilisation("any")
         console.print(table("Recommended staffing", [
-            {**r, "utilisation": ci_text(util, r["utilisation"]) if r["utilisation"] else ""}
+            {"role": r["role"].replace("department_handler.", "dept "), "level": r["level"],
+             "headcount": r["headcount"],
+             "utilisation": ci_text(util, r["utilisation"]) if r["utilisation"] else "",
+             "yuan/year": r["annual_cost_yuan"]}
             for r in staffing_rows(view)]))
         console.print(f"{goal.measure.key}: {ci_text(goal.measure, rec.summary)} over "
                       f"{rec.summary.n} runs")

@@ -1,12 +1,12 @@
 """Working-hours calendars: deadlines and shifts run on the clock of who does the work.
 
-Simulation time is in hours from Monday 00:00 of day 0. A calendar is a weekly pattern of open
-intervals; ``add(t, h)`` is when ``h`` working hours starting at ``t`` are done.
+Simulation time is in hours from Monday 00:00 of day 0. A calendar opens at the same hours on
+each of its workdays; ``add(t, h)`` is when ``h`` working hours starting at ``t`` are done.
+Every query is a handful of float operations (these sit on the model's hottest path).
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Sequence
 from functools import lru_cache
@@ -15,17 +15,18 @@ WEEK = 168.0
 
 
 class Calendar:
-    """A weekly working-hours pattern (identical on each listed weekday)."""
+    """Open from ``start_hour`` to ``end_hour`` on each weekday in ``workdays`` (0 = Monday)."""
 
     def __init__(self, start_hour: float, end_hour: float, workdays: Sequence[int]) -> None:
         days = sorted(set(workdays))
-        self.always = end_hour - start_hour >= 24 and len(days) == 7
-        self.opens = [d * 24 + start_hour for d in days]
-        self.closes = [d * 24 + end_hour for d in days]
-        self.cum = [0.0]
-        for o, c in zip(self.opens, self.closes, strict=True):
-            self.cum.append(self.cum[-1] + c - o)
-        self.per_week = self.cum[-1]
+        self.start, self.end = start_hour, min(end_hour, 24.0)
+        self.length = self.end - self.start
+        self.always = self.length >= 24 and len(days) == 7
+        self.days = days
+        self.is_workday = [d in days for d in range(7)]
+        # working hours in the week before each weekday starts
+        self.before = [sum(self.length for x in days if x < d) for d in range(8)]
+        self.per_week = self.length * len(days)
 
     def worked(self, t: float) -> float:
         """Working hours in ``[0, t)``."""
@@ -33,9 +34,11 @@ class Calendar:
             return t
         weeks = math.floor(t / WEEK)
         r = t - weeks * WEEK
-        i = bisect.bisect_right(self.opens, r) - 1
-        within = 0.0 if i < 0 else self.cum[i] + min(r, self.closes[i]) - self.opens[i]
-        return weeks * self.per_week + within
+        d = min(int(r // 24), 6)
+        within = 0.0
+        if self.is_workday[d]:
+            within = min(max(r - d * 24 - self.start, 0.0), self.length)
+        return weeks * self.per_week + self.before[d] + within
 
     def at(self, worked: float) -> float:
         """Earliest time by which ``worked`` working hours have elapsed (inverse of worked)."""
@@ -43,10 +46,14 @@ class Calendar:
             return worked
         weeks = math.floor(worked / self.per_week)
         rem = worked - weeks * self.per_week
-        if rem <= 0.0 and weeks > 0:  # exactly at a week boundary: end of last week's shift
-            return (weeks - 1) * WEEK + self.closes[-1]
-        i = max(0, bisect.bisect_left(self.cum, rem) - 1)
-        return weeks * WEEK + self.opens[i] + (rem - self.cum[i])
+        k = int(rem // self.length)
+        part = rem - k * self.length
+        if part <= 0.0 and (k > 0 or weeks > 0):
+            # exactly at the end of a shift: the previous workday's closing time
+            if k == 0:
+                weeks, k = weeks - 1, len(self.days)
+            return weeks * WEEK + self.days[k - 1] * 24 + self.end
+        return weeks * WEEK + self.days[k] * 24 + self.start + part
 
     def add(self, t: float, hours: float) -> float:
         """When ``hours`` of work begun at ``t`` are done (waiting for the next shift if closed)."""
@@ -62,10 +69,14 @@ class Calendar:
             return t
         weeks = math.floor(t / WEEK)
         r = t - weeks * WEEK
-        for o, c in zip(self.opens, self.closes, strict=True):
-            if r < c:
-                return weeks * WEEK + max(r, o)
-        return (weeks + 1) * WEEK + self.opens[0]
+        d = min(int(r // 24), 6)
+        h = r - d * 24
+        if self.is_workday[d] and h < self.end:
+            return weeks * WEEK + d * 24 + max(h, self.start)
+        for nd in range(d + 1, d + 8):
+            if self.is_workday[nd % 7]:
+                return (weeks + nd // 7) * WEEK + (nd % 7) * 24 + self.start
+        raise ValueError("a calendar needs at least one workday")
 
     def is_open(self, t: float) -> bool:
         """Whether ``t`` falls in working hours."""

@@ -17,9 +17,6 @@ from sim.planning.replicate import Runner
 RepsOpt = Annotated[int, typer.Option(
     "--reps", min=2, help="Replications per variant (different seeds, the same for every "
     "variant: common random numbers). More narrow the confidence intervals.")]
-DaysOpt = Annotated[float | None, typer.Option(
-    "--days", min=0.01, help="Days to simulate per run; defaults to the scenario's [scenario] "
-    "days.")]
 ProcessesOpt = Annotated[int | None, typer.Option(
     "--processes", min=1, help="Local worker processes for the replications; defaults to the "
     "number of CPUs (os.cpu_count()).")]

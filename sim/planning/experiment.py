@@ -9,7 +9,7 @@ and reads means and confidence intervals of :mod:`~sim.planning.measures` off th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sim.config import Scenario, load_scenario
@@ -85,8 +85,12 @@ class Results:
         return [measure.value(o.kpis) for o in self.outcomes[variant]]
 
     def summary(self, variant: int, measure: Measure) -> Summary:
-        """Mean and 95 % t-interval of the measure over ``variant``'s replications."""
-        return summarise(self.values(variant, measure))
+        """Mean and 95 % t-interval of the measure over ``variant``'s replications; a rate's
+        interval is clipped to [0, 1] (the t-interval knows no bounds, rates do)."""
+        s = summarise(self.values(variant, measure))
+        if measure.unit == "share":
+            s = replace(s, lo=max(s.lo, 0.0), hi=min(s.hi, 1.0))
+        return s
 
     def measures(self) -> list[Measure]:
         """The standard measures plus utilisation of every role seen in any run."""

@@ -77,7 +77,7 @@ def strict_on_time(cases: pa.Table, horizon: float) -> dict[str, dict[str, float
 
 # Rule areas (paths in the Rules model) that move each family of KPIs in the model.
 _ROUTING = ("routing", "centres.tiers", "departments", "matters")
-_CAPACITY = ("patrol", "training", "staffing.max_grids_per_full_time")
+_CAPACITY = ("patrol", "training", "grids", "staffing.max_grids_per_full_time")
 _CLOCKS = ("deadlines.clock_urban", "deadlines.clock_rural")
 _HANDLE_DEADLINE = ("deadlines.difficulty_factor", "deadlines.urgency_factor", *_CLOCKS)
 _STEP_DRIVERS: dict[str, tuple[str, ...]] = {
@@ -122,20 +122,26 @@ STANDARD: tuple[Measure, ...] = (
     Measure("feedback", "feedback to requester (反馈率)", ".1%", "share", True,
             _at("feedback", "rate"), ("feedback",)),
     *(Measure(f"patrol_coverage.{k}", f"{k} done on time", ".1%", "share", True,
-              _at("patrol_coverage", k), ("patrol", "training", "staffing"))
+              _at("patrol_coverage", k), ("patrol", "training", "grids", "roles",
+                                          "staffing.max_grids_per_full_time"))
       for k in ("patrols", "sweeps", "visits")),
 )
 
-UTILISATION_DRIVERS = ("patrol", "training", "routing", "centres.tiers", "departments",
-                       "matters", "feedback", "staffing")
+_GRID_ROLES = ("full_time", "part_time", "exclusive")
+_UTILISATION_DRIVERS = {
+    "grid": (*_CAPACITY, "roles", "routing", "matters"),
+    "centre": ("centres.tiers", "routing", "departments", "matters", "feedback"),
+    "department": ("departments", "routing", "matters", "centres.tiers"),
+}
 # ``on_time`` means handling on time with the backlog counted (see :func:`strict_on_time`).
 ALIASES = {"on_time": "on_time_strict.handle"}
 
 
 def utilisation(role: str) -> Measure:
     """Utilisation (share of available working time busy) of a role or centre/department."""
+    kind = "grid" if role in _GRID_ROLES else role.split(".")[0]
     return Measure(f"utilisation.{role}", f"utilisation {role}", ".1%", "share", None,
-                   _at("utilisation", role, "total"), UTILISATION_DRIVERS)
+                   _at("utilisation", role, "total"), _UTILISATION_DRIVERS.get(kind, ()))
 
 
 def measures_for(runs: Iterable[Mapping[str, Any]]) -> list[Measure]:

@@ -108,7 +108,7 @@ class Runner(AbstractContextManager["Runner"]):
             from dask.distributed import Client  # imported only when a cluster is asked for
 
             try:
-                self._client = Client(self.dask, timeout="20s")
+                self._client = Client(self.dask, timeout="10s")
             except OSError as exc:
                 raise ConnectionError(f"cannot reach the Dask scheduler at {self.dask}: "
                                       f"{exc}") from None

@@ -45,6 +45,12 @@ def report_meta(base: Scenario, design: Design, runner: Runner,
     return meta
 
 
+def design_text(design: Design, runner: Runner) -> str:
+    """``4 replications of 30 days, seeds 1…4, 2 local processes`` for terminal headers."""
+    return (f"{len(design.seeds)} replications of {design.days:g} days, seeds "
+            f"{design.seeds[0]}…{design.seeds[-1]}, {runner.describe()}")
+
+
 def method_text(design: Design) -> str:
     """The statistical method, stated once per report."""
     return (f"Every variant ran with the same {len(design.seeds)} seeds "

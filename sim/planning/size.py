@@ -9,14 +9,16 @@ county or city centre, and department handlers in tenths of the scenario's rates
    (:func:`unit_loads`): jobs per open working hour, hours per job, and for grid workers the
    patrols, sweeps and door visits that take their time at low priority.
 2. **First cut.** Per tier, the least level whose queues, as M/M/c queues (Erlang C), let the
-   jobs that together make up the target wait no longer than the target's deadline allows
+   share of jobs the target asks for wait no longer than the target's step allows
    (:func:`first_cut`). No case in the model abandons its queue, so Erlang A does not apply.
-3. **Search.** From the first cut, the simulation raises all sized tiers together until the
-   target is met, then lowers each tier in turn — gallop down, bisect — to the least level that
-   still meets it, every candidate with the same seeds (common random numbers). A level *meets*
-   the target when the 95 % CI lies on the right side of it (the lower limit ≥ target for
-   rates); the result is certified by evaluating one level fewer of every sized tier with the
-   others as recommended, each of which must miss.
+3. **Search.** Every candidate runs with the same seeds (common random numbers); it *meets*
+   the target when its 95 % CI lies on the target's side (the lower limit ≥ target for
+   rates). First find a configuration that meets: the first cut; else the first cut or the
+   scenario, whichever is more, per tier; else that raised by 25 %, 50 %, 100 % … of headcount
+   (a raise without significant gain means the target is out of reach). Then lower each tier
+   in turn, the least busy first — first cut first, then gallop down and bisect — to the
+   least level that still meets. Finally certify: one level fewer of every sized tier, the
+   others as recommended, is evaluated and must miss (else go round again).
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ import numpy as np
 
 from sim.config import Scenario, ScenarioError
 from sim.planning.experiment import Design, Results, Source, run_variants
-from sim.planning.measures import Measure, lookup
+from sim.planning.measures import Measure, lookup, utilisation
 from sim.planning.replicate import Probe, Runner
 from sim.planning.stats import Summary, paired
 from sim.runner import RunResult
-from sim.theory import mmc_service_level
+from sim.theory import erlang_c, mmc_mean_wait, mmc_service_level
 from sim.world import World, generate_world
 from sim.world.tables import ROLES
 
@@ -213,6 +215,11 @@ class Ladder:
         """The scenario key(s) the ladder turns."""
         return ", ".join(s.split("=")[0] for s in self.sets(self.current()))
 
+    def utilisation_keys(self, roles: set[str]) -> list[str]:
+        """The tier's roles among the KPI utilisation keys ``roles``."""
+        return [r for r in ("full_time" if self.tier == "grid" else f"centre.{self.tier}",)
+                if r in roles]
+
 
 class GridLadder(Ladder):
     """Full-time workers per comprehensive grid; below one, one worker for several grids as
@@ -311,6 +318,9 @@ class DepartmentLadder(Ladder):
     def knob(self) -> str:
         return "staffing.departments.* (all rates scaled)"
 
+    def utilisation_keys(self, roles: set[str]) -> list[str]:
+        return sorted(r for r in roles if r.startswith("department."))
+
     def queues(self, level: int, loads: Sequence[UnitLoad],
                world: Callable[[], World]) -> list[Queue]:
         w = world()
@@ -372,20 +382,33 @@ def _erlang_goal(target: Target) -> float:
     return target.value
 
 
-def erlang_service_level(queues: Sequence[Queue], allowed: float, clock_hours: bool) -> float:
-    """Share of all jobs of the tier's queues answered within their allowed wait (Erlang C
-    ``P(Wq ≤ t)`` per queue, weighted by its arrivals); ``t`` is the allowed time less the
-    job's own service time, converted to open hours if the bound is on the clock."""
+@dataclass(frozen=True)
+class ErlangMeasures:
+    """Erlang C measures of a tier's queues, each averaged over jobs (weighted by arrivals)."""
+
+    service_level: float  # P(Wq <= t): share of jobs that wait no longer than allowed
+    p_wait: float  # P(Wq > 0): share of jobs that find every server busy
+    mean_wait: float  # E[Wq], open working hours
+
+
+def erlang_measures(queues: Sequence[Queue], allowed: float, clock_hours: bool) -> ErlangMeasures:
+    """Erlang C for every queue — ``P(Wq ≤ t) = 1 − C(c, λ/μ)·e^(−(cμ−λ)t)``, ``C(c, a)``
+    and ``Wq = C/(cμ − λ)`` — averaged over jobs; ``t`` is the allowed time less the job's own
+    service time (converted to open hours if the bound is on the clock). An unstable or
+    unstaffed queue serves nobody in time and waits forever."""
     total = sum(q.lam for q in queues)
     if total == 0:
-        return 1.0
-    acc = 0.0
+        return ErlangMeasures(1.0, 0.0, 0.0)
+    sl = pw = wq = 0.0
     for q in queues:
-        if q.mu <= 0 or q.servers < 1:
+        if q.mu <= 0 or q.servers < 1 or q.lam >= q.servers * q.mu:
+            pw, wq = pw + q.lam, math.inf
             continue
         t = max((allowed * q.open_share if clock_hours else allowed) - q.service_hours, 0.0)
-        acc += q.lam * mmc_service_level(q.lam, q.mu, q.servers, t)
-    return acc / total
+        sl += q.lam * mmc_service_level(q.lam, q.mu, q.servers, t)
+        pw += q.lam * erlang_c(q.servers, q.lam / q.mu)
+        wq += q.lam * mmc_mean_wait(q.lam, q.mu, q.servers)
+    return ErlangMeasures(sl / total, pw / total, wq / total)
 
 
 @dataclass(frozen=True)
@@ -393,7 +416,7 @@ class FirstCut:
     """The Erlang C first cut of one tier."""
 
     level: int
-    service_level: float
+    erlang: ErlangMeasures
     reachable: bool
     queues: int
     arrivals_per_hour: float
@@ -402,20 +425,21 @@ class FirstCut:
 
 
 def first_cut(ladder: Ladder, loads: Sequence[UnitLoad], target: Target,
-              world_at: Callable[[Ladder, int], World], max_steps: int = 200) -> FirstCut:
+              world_at: Callable[[Ladder, int], World], max_steps: int = 64) -> FirstCut:
     """The least level of ``ladder`` whose queues meet the target's service level."""
     allowed = allowed_hours(target, ladder.base)
     clock = target.measure.key.startswith("time_to_close.")
     goal = _erlang_goal(target)
-    level, sl, queues = ladder.lowest, 0.0, []
+    level, queues = ladder.lowest, []
+    em = ErlangMeasures(0.0, 1.0, math.inf)
     for level in range(ladder.lowest, ladder.lowest + max_steps):
         queues = ladder.queues(level, loads, lambda lv=level: world_at(ladder, lv))
-        sl = erlang_service_level(queues, allowed, clock)
-        if sl >= goal:
+        em = erlang_measures(queues, allowed, clock)
+        if em.service_level >= goal:
             break
     lam = sum(q.lam for q in queues)
     service = sum(q.lam * q.service_hours for q in queues) / lam if lam else 0.0
-    return FirstCut(level, sl, sl >= goal, len(queues), lam, service, allowed)
+    return FirstCut(level, em, em.service_level >= goal, len(queues), lam, service, allowed)
 
 
 # --- the simulation search ------------------------------------------------------------------
@@ -458,8 +482,8 @@ class _Search:
     in the :class:`Sizing`.
 
     Sequential sampling: a candidate first gets the first ``first`` seeds; only if its CI
-    then still straddles the target does it get the rest. Far-off candidates — most of a
-    search — cost a few runs; the decisive ones get every replication.
+    then still contains the target does it get the rest. Far-off candidates — most of a
+    search — cost a couple of runs; the decisive ones get every replication.
     """
 
     def __init__(self, runner: Runner, source: Source, sizing: Sizing, first: int) -> None:
@@ -551,6 +575,16 @@ class _Search:
         return (*levels[:i], meeting, *levels[i + 1:])
 
 
+def busiest(results: Results, variant: int, ladder: Ladder) -> float:
+    """Mean utilisation of the tier's busiest role (for departments, the busiest department)
+    over a variant's runs; NaN if the tier has none."""
+    roles = {r for o in results.outcomes[variant] for r in o.kpis.get("utilisation", {})}
+    means = [results.summary(variant, utilisation(k)).mean
+             for k in ladder.utilisation_keys(roles)]
+    finite = [m for m in means if math.isfinite(m)]
+    return max(finite) if finite else math.nan
+
+
 def staff(world: World) -> dict[str, int]:
     """Headcount by world role."""
     counts = np.bincount(world.worker_role, minlength=len(ROLES))
@@ -573,7 +607,8 @@ def size(runner: Runner, source: Source, target: Target, tiers: Sequence[str],
     """Size ``tiers`` jointly for ``target`` (the method is in the module docstring).
 
     ``first`` is the number of replications every candidate gets before the undecided ones
-    get all of ``design.seeds`` (default: half, at least 3).
+    get all of ``design.seeds`` (default 2: with the t interval's wide 12.7 s/√2 half-width,
+    two runs decide only the candidates far from the target, which is most of a search).
     """
     base = source.load()
     lads = ladders(base, tiers)
@@ -591,26 +626,34 @@ def size(runner: Runner, source: Source, target: Target, tiers: Sequence[str],
     n = len(design.seeds)
     sizing = Sizing(base, target, lads, design, {}, tuple(ld.current() for ld in lads),
                     Results([], design, []))
-    search = _Search(runner, source, sizing, min(n, first or max(3, (n + 1) // 2)))
+    search = _Search(runner, source, sizing, min(n, first or 2))
     (baseline,) = search.evaluate([sizing.baseline_levels], "baseline", probe=unit_loads)
     loads = mean_loads([o.extra for o in sizing.results.outcomes[baseline.variant]])
     for ladder in ladders(base, tiers_of(base)):
         sizing.first_cuts[ladder.tier] = first_cut(ladder, loads, target, world_at)
     hints = [max(sizing.first_cuts[ld.tier].level, ld.lowest) for ld in lads]
+    # A tier with no work in the baseline (e.g. a city centre no case reaches) cannot move a
+    # KPI: it stays at its first cut, the lowest level, and is neither raised nor searched.
+    idle = [sizing.first_cuts[ld.tier].queues == 0 for ld in lads]
 
-    # Find a configuration that meets the target: the first cut; else the first cut or the
-    # scenario, whichever is more, per tier; else that raised by 25 %, 50 %, 100 % … of
-    # headcount on every tier. A raise without significant gain means the target is out of
-    # these tiers' reach.
-    start = tuple(max(h, b) for h, b in zip(hints, sizing.baseline_levels, strict=True))
+    # Find a configuration that meets the target (see the module docstring).
+    start = tuple(h if i else max(h, b)
+                  for h, b, i in zip(hints, sizing.baseline_levels, idle, strict=True))
+
+    def working(levels: Levels) -> list[int]:
+        return [lv for lv, i in zip(levels, idle, strict=True) if not i]
+
     best = search.evaluate([tuple(hints)], "first cut")[0]
     if not best.meets:
-        best = search.evaluate([start], "first cut or scenario")[0]
+        # the start is the scenario wherever there is work: known to miss, no need to run it
+        best = baseline if working(start) == working(baseline.levels) else \
+            search.evaluate([start], "first cut or scenario")[0]
     previous = best
     for factor in RAISES:
         if best.meets:
             break
-        up = tuple(_raised(ld, lv, factor, headcount) for ld, lv in zip(lads, start, strict=True))
+        up = tuple(lv if i else _raised(ld, lv, factor, headcount)
+                   for ld, lv, i in zip(lads, start, idle, strict=True))
         if up == previous.levels:  # too small a raise for these (coarse) ladders
             continue
         best = search.evaluate([up], f"raise {factor:.0%}")[0]
@@ -621,13 +664,11 @@ def size(runner: Runner, source: Source, target: Target, tiers: Sequence[str],
         sizing.reachable, sizing.recommended = False, best
         return sizing
 
-    # Lower each tier in turn, the dearest level first; then certify: one level fewer of any
-    # tier (the others as recommended) must miss. If one meets after all, go round again.
-    def rung_cost(ld: Ladder, level: int) -> float:
-        return (headcount(ld, level + 1) - headcount(ld, level)) * \
-            base.staffing.salary_yuan_per_year.get(SALARY_OF_ROLE[ld.world_role], 0.0)
-
-    order = sorted(range(len(lads)), key=lambda i: -rung_cost(lads[i], best.levels[i]))
+    # Lower each tier in turn, the least busy first: the busiest tier sets the KPI, so its
+    # least level is best found once the others are final. Then certify: one level fewer of
+    # any tier (the others as recommended) must miss; if one meets after all, go round again.
+    order = sorted(range(len(lads)),
+                   key=lambda i: busiest(sizing.results, baseline.variant, lads[i]))
     levels = best.levels
     for _ in range(MAX_ROUNDS):
         for i in order:
@@ -646,7 +687,7 @@ def _raised(ladder: Ladder, level: int, factor: float,
     that overshoots to more than ``1 + 2·factor`` times (a coarse ladder: one more worker per
     grid doubles the grid workers), in which case the tier stays where it is for now."""
     now = headcount(ladder, level)
-    for up in range(level + 1, level + 64):
+    for up in range(level + 1, 8 * (level + 1) + 64):
         h = headcount(ladder, up)
         if h >= (1 + factor) * now:
             return up if h <= (1 + 2 * factor) * now else level

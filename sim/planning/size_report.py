@@ -21,6 +21,7 @@ from sim.planning.size import (
     Ladder,
     Sizing,
     annual_cost,
+    busiest,
     staff,
 )
 from sim.planning.stats import CONFIDENCE
@@ -33,13 +34,6 @@ UTILISATION_OF_ROLE = {"full_time": "full_time", "part_time": "part_time",
 TTC_P90 = lookup("time_to_close.p90")
 
 
-def utilisation_keys(ladder: Ladder, roles: Sequence[str]) -> list[str]:
-    """The utilisation roles (KPI keys) of a tier's staff."""
-    if ladder.tier == "department":
-        return [r for r in roles if r.startswith("department.")]
-    return [UTILISATION_OF_ROLE[ladder.world_role]]
-
-
 @dataclass
 class SizingView:
     """A sizing with the worlds of its candidates, to read headcounts and costs from."""
@@ -49,8 +43,6 @@ class SizingView:
 
     def __post_init__(self) -> None:
         self._worlds: dict[tuple[int, ...], World] = {}
-        self.roles = sorted({r for runs in self.sizing.results.outcomes for o in runs
-                             for r in o.kpis.get("utilisation", {})})
 
     def world(self, c: Candidate) -> World:
         """The world staffed as candidate ``c``."""
@@ -59,13 +51,6 @@ class SizingView:
                     for s in ld.sets(lv)]
             self._worlds[c.levels] = generate_world(self.source.load(sets))
         return self._worlds[c.levels]
-
-    def busiest(self, c: Candidate, ladder: Ladder) -> float:
-        """Mean utilisation of the tier's busiest role (department) in ``c``'s runs."""
-        keys = utilisation_keys(ladder, self.roles)
-        means = [self.sizing.results.summary(c.variant, utilisation(k)).mean for k in keys]
-        finite = [m for m in means if np.isfinite(m)]
-        return max(finite) if finite else float("nan")
 
     def along(self, ladder: Ladder) -> list[Candidate]:
         """Candidates that differ from the recommendation in this tier only, by level."""
@@ -83,19 +68,24 @@ def first_cut_table(s: Sizing) -> Table:
     for tier, fc in s.first_cuts.items():
         sized = next((ld for ld in s.ladders if ld.tier == tier), None)
         rows.append([tier, fc.queues, fc.arrivals_per_hour, fc.service_hours, fc.allowed_hours,
-                     fc.level, fc.service_level, fc.reachable, sized is not None])
+                     fc.level, fc.erlang.service_level, fc.erlang.p_wait, fc.erlang.mean_wait,
+                     fc.reachable, sized is not None])
     return Table(
         name="first_cut", rows=rows,
         columns=["tier", "queues", "arrivals_per_open_hour", "service_hours", "allowed_hours",
-                 "erlang_c_level", "erlang_c_service_level", "erlang_c_reachable", "sized"],
-        units={"arrivals_per_open_hour": "jobs/h", "service_hours": "h", "allowed_hours": "h"},
+                 "erlang_c_level", "erlang_c_service_level", "erlang_c_p_wait",
+                 "erlang_c_mean_wait_hours", "erlang_c_reachable", "sized"],
+        units={"arrivals_per_open_hour": "jobs/h", "service_hours": "h", "allowed_hours": "h",
+               "erlang_c_mean_wait_hours": "h"},
         formats={"arrivals_per_open_hour": ",.2f", "service_hours": ".3f",
-                 "allowed_hours": ".2f", "erlang_c_service_level": ".4f"},
+                 "allowed_hours": ".2f", "erlang_c_service_level": ".4f",
+                 "erlang_c_p_wait": ".4f", "erlang_c_mean_wait_hours": ".3f"},
         caption="Erlang C first cut per tier, from the loads measured in the baseline runs: "
         "queues (units with work), their arrivals per open working hour (summed), the mean "
         "service hours per job, the allowed time of the target's step, the least ladder level "
-        "whose queues serve the target's share of jobs in time, and that share. Levels are "
-        "ladder indices (see the staffing table for their meaning).")
+        "whose queues serve the target's share of jobs in time, and at that level the share, "
+        "the probability of waiting and the mean wait (averaged over jobs). Levels are ladder "
+        "indices (see the candidates table for their meaning).")
 
 
 def staffing_rows(view: SizingView) -> list[dict[str, Any]]:
@@ -171,7 +161,7 @@ def candidates_table(view: SizingView) -> Table:
         heads = staff(world)
         row: list[Any] = [k, c.phase]
         for ld, lv in zip(s.ladders, c.levels, strict=True):
-            row += [lv, ld.label(lv), heads[ld.world_role], view.busiest(c, ld)]
+            row += [lv, ld.label(lv), heads[ld.world_role], busiest(s.results, c.variant, ld)]
         row += [annual_cost(s.base, heads), *ci_cells(c.summary), c.meets,
                 len(s.results.outcomes[c.variant]),
                 *ci_cells(s.results.summary(c.variant, TTC_P90)),
@@ -261,7 +251,10 @@ def method(s: Sizing, runner: Runner) -> str:
         "level fewer of every sized tier, the others as recommended, is evaluated and must "
         "miss. 'on_time' counts a case still open past its deadline at the end of a run as "
         "late; gridsim run's on-time rates count only steps done, which flatters an "
-        "understaffed tier whose backlog never gets done.")
+        "understaffed tier whose backlog never gets done. The search assumes more staff never "
+        "lowers the KPI. That can fail: the handling deadline restarts at each dispatch, so a "
+        "slow centre that holds cases back from overloaded departments can raise the on-time "
+        "rate. The recommendation rests on the evaluated neighbours in the candidates table.")
 
 
 def size_report(view: SizingView, runner: Runner) -> Report:
@@ -294,7 +287,7 @@ def size_report(view: SizingView, runner: Runner) -> Report:
 def size_json(view: SizingView) -> dict[str, Any]:
     """The sizing for machines."""
     s = view.sizing
-    rec = s.recommended
+    rec = s.recommended if s.reachable else None
 
     def summary(c: Candidate, m: Measure) -> Mapping[str, float]:
         x = s.results.summary(c.variant, m)
@@ -307,7 +300,7 @@ def size_json(view: SizingView) -> dict[str, Any]:
         "reached": s.reachable,
         "seeds": list(s.design.seeds),
         "days": s.design.days,
-        "first_cut": {t: {"level": fc.level, "service_level": fc.service_level}
+        "first_cut": {t: {"level": fc.level, **vars(fc.erlang)}
                       for t, fc in s.first_cuts.items()},
         "recommended": None if rec is None else {
             ld.tier: {"level": lv, "label": ld.label(lv),

@@ -55,3 +55,24 @@ def test_office_week() -> None:
 def test_routing(tier, resolve, dept, tiers, linked, lateral, above, expected) -> None:
     d = decide(tier, resolve, dept, tiers, linked, lateral, above)
     assert (d.action, d.department) == expected
+
+
+def _worked_by_days(start: float, end: float, days: set[int], t: float) -> float:
+    """Working hours before ``t``, day by day (the obvious way)."""
+    total, day = 0.0, 0
+    while day * 24 < t:
+        if day % 7 in days:
+            total += max(0.0, min(t, day * 24 + end) - (day * 24 + start))
+        day += 1
+    return total
+
+
+@given(start=st.floats(0, 20), length=st.floats(0.5, 4), days=st.sets(st.integers(0, 6),
+       min_size=1), t=st.floats(0, 500), h=st.floats(0.01, 60))
+def test_calendar_matches_a_day_by_day_count(start, length, days, t, h) -> None:
+    cal = Calendar(start, start + length, sorted(days))
+    assert cal.worked(t) == pytest.approx(_worked_by_days(start, start + length, days, t),
+                                          abs=1e-6)
+    end = cal.add(t, h)
+    assert cal.worked(end) - cal.worked(t) == pytest.approx(h, abs=1e-6)
+    assert cal.is_open(cal.next_open(t))

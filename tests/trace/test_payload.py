@@ -94,7 +94,7 @@ def test_deadlines_come_from_the_case_table(traced: Traced) -> None:
             for r in traced.of(op)]
     assert rows
     for r in rows:
-        assert r["payload"]["deadline"] == iso([due[r["case"]]])[0]
+        assert r["payload"]["deadline"] == iso([due[r["case"]]])[0].as_py()
 
 
 def test_patrols_and_visits_carry_ids_places_and_kinds(traced: Traced,

@@ -43,7 +43,7 @@ def test_ties_keep_the_order_the_model_performed_them(traced: Traced) -> None:
 
 
 def test_payloads_are_sorted_json_objects_stamped_at_their_time(traced: Traced) -> None:
-    at = iso(traced.table.column("t").to_numpy() / 3600.0)
+    at = iso(traced.table.column("t").to_numpy() / 3600.0).to_pylist()
     for r, text, when in zip(traced.rows, traced.table.column("payload").to_pylist(), at,
                              strict=True):
         assert isinstance(r["payload"], dict)
