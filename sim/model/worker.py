@@ -15,6 +15,7 @@ import simpy
 from sim.config.scenario import Scenario
 from sim.model.clock import calendar
 from sim.model.resource import Pool
+from sim.world.codes import KIND_EXCLUSIVE
 from sim.world.export import worker_ids
 from sim.world.tables import ROLES, World
 
@@ -76,6 +77,10 @@ def build_teams(env: simpy.Environment, w: World, s: Scenario, mask: np.ndarray)
         if primary_role is None:
             continue
         key = tuple(sorted(roles[primary_role]))
+        if w.grid_kind[g] == KIND_EXCLUSIVE:
+            # an exclusive grid's worker keeps the unit's hours (000 第四十二条: the unit runs
+            # it), whether the rules call the role exclusive or part-time
+            primary_role = "exclusive"
         if key not in teams:
             teams[key] = len(pools)
             pools.append(Pool(env, f"team{len(pools)}", "grid", primary_role, len(pools),
