@@ -12,7 +12,8 @@ from loadtest.platform.db import Database
 from loadtest.platform.models import Unit, User
 from loadtest.platform.states import ROLE_TIERS, Role, Tier
 
-_DEPARTMENT_PARENTS = frozenset({Tier.COUNTY, Tier.CITY})
+# township-tier departments are the stations of linked departments (派出所, 司法所 …)
+_DEPARTMENT_PARENTS = frozenset({Tier.TOWNSHIP, Tier.COUNTY, Tier.CITY})
 
 
 class UnitSpec(BaseModel):
@@ -72,7 +73,7 @@ def _check_unit(u: UnitSpec, units: dict[str, UnitSpec]) -> None:
     if parent is None:
         raise ValueError(f"unit {u.code}: unknown parent {u.parent}")
     if u.tier is Tier.DEPARTMENT and parent.tier not in _DEPARTMENT_PARENTS:
-        raise ValueError(f"department {u.code}: parent must be a county or city unit")
+        raise ValueError(f"department {u.code}: parent must be a township, county or city unit")
 
 
 def _check_acyclic(u: UnitSpec, units: dict[str, UnitSpec]) -> None:

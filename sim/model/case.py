@@ -149,14 +149,16 @@ def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
     arrived = env.now
     accepted_here = not isnan(c.accepted.item(i))
     first = True
+    sender = "worker"  # the holder escalates: the worker first, then each centre in turn
     while True:
         path.append(tier)
         if not first:
             c.escalations[i] += 1
-            m.emit("case.escalate", i, tier=tier)
+            m.emit("case.escalate", i, actor=sender, tier=tier)
         elif to_worker:
             c.escalated[i] = env.now
-            m.emit("case.escalate", i, tier=tier)
+            m.emit("case.escalate", i, actor=sender, tier=tier)
+        sender = tier
         pool = m.centres.pools[tier][_unit(m, tier, g)]
         yield from _route(m, i, pool, arrived, not accepted_here, urban, urgency, difficulty,
                           prio)

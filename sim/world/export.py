@@ -150,5 +150,9 @@ def write_directory(w: World, path: Path, units: list[dict], workers: pa.Table) 
             workers["role"].to_pylist(), workers["unit_code"].to_pylist(),
             workers["grid_codes"].to_pylist(), strict=True)
     ]
+    # one residents' account per grid (keyed by its grid code): a replay reports residents'
+    # cases with it, since households have no accounts of their own
+    users += [{"id": u["code"], "name": f"{u['name']}居民", "role": "resident",
+               "unit": u["code"], "grids": [u["code"]]} for u in units if u["tier"] == "grid"]
     path.write_text(json.dumps({"units": units, "users": users}, ensure_ascii=False,
                                sort_keys=True), encoding="utf-8")

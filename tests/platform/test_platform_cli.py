@@ -94,9 +94,10 @@ GRID = {"code": "g", "name": "网格", "tier": "grid", "parent": "t"}
         ([CITY, {**COUNTY, "parent": "nope"}], [], "unknown parent"),
         ([CITY, {**COUNTY, "parent": None}], [], "only the city"),
         (
-            [CITY, COUNTY, TOWN, {"code": "d", "name": "局", "tier": "department", "parent": "t"}],
+            [CITY, COUNTY, TOWN, GRID,
+             {"code": "d", "name": "局", "tier": "department", "parent": "g"}],
             [],
-            "parent must be a county or city",
+            "parent must be a township, county or city",
         ),
         ([CITY, {**COUNTY, "parent": "t"}, {**TOWN, "parent": "k"}], [], "loops"),
         (
