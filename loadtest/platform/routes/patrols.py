@@ -64,6 +64,21 @@ def _own_patrol(conn: Connection, actor: Actor, ref: str) -> Row[Any]:
     return patrol
 
 
+async def _create_field_record(platform: Any, actor: Any, key: str | None, request: Request,
+                               body: Any, model: Any, table: Any, view: Any,
+                               fields: dict[str, Any]) -> JSONResponse:
+    """Create a patrol or a visit in one of the caller's grids (idempotent, one transaction)."""
+    placement = _worker_placement(platform.registry.directory, actor, body.grid)
+
+    def work(conn: Connection) -> tuple[int, Any]:
+        check_new_external_id(conn, model, body.external_id)
+        values = {"external_id": body.external_id, "user_id": actor.user_id,
+                  **placement.columns(), **fields}
+        return 201, view(insert_record(conn, table, values))
+
+    return await platform.run(lambda: run_write(platform, actor, key, request, work))
+
+
 @router.post(
     "/patrols",
     status_code=201,
@@ -78,21 +93,9 @@ async def start_patrol(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Start a patrol of one of the caller's grids."""
-    placement = _worker_placement(platform.registry.directory, actor, body.grid)
-
-    def work(conn: Connection) -> tuple[int, Any]:
-        check_new_external_id(conn, Patrol, body.external_id)
-        values = {
-            "external_id": body.external_id,
-            "user_id": actor.user_id,
-            **placement.columns(),
-            "started_at": event_time(body.at),
-            "ended_at": None,
-            "checkin_count": 0,
-        }
-        return 201, patrol_view(insert_record(conn, PATROLS, values))
-
-    return await platform.run(lambda: run_write(platform, actor, key, request, work))
+    return await _create_field_record(
+        platform, actor, key, request, body, Patrol, PATROLS, patrol_view,
+        {"started_at": event_time(body.at), "ended_at": None, "checkin_count": 0})
 
 
 @router.post(
@@ -186,19 +189,7 @@ async def record_visit(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record a door visit in one of the caller's grids."""
-    placement = _worker_placement(platform.registry.directory, actor, body.grid)
-
-    def work(conn: Connection) -> tuple[int, Any]:
-        check_new_external_id(conn, Visit, body.external_id)
-        values = {
-            "external_id": body.external_id,
-            "user_id": actor.user_id,
-            **placement.columns(),
-            "at": event_time(body.at),
-            "kind": body.kind,
-            "household": body.household,
-            "notes": body.notes,
-        }
-        return 201, visit_view(insert_record(conn, VISITS, values))
-
-    return await platform.run(lambda: run_write(platform, actor, key, request, work))
+    return await _create_field_record(
+        platform, actor, key, request, body, Visit, VISITS, visit_view,
+        {"at": event_time(body.at), "kind": body.kind, "household": body.household,
+         "notes": body.notes})
