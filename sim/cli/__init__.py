@@ -26,17 +26,12 @@ def _root() -> None:
 
 def _register() -> None:
     # Each verb lives in its own module; importing it adds its command to `app`.
+    from loadtest.platform.cli import app as platform_app
     from reports.cli import register as register_report
     from sim.cli import bench, compare, deadlines, loadtest, run, size, sweep, trace, world  # noqa: F401
 
     register_report(app)
-
-    try:
-        from loadtest.platform.cli import app as platform_app
-    except ImportError:  # the platform is optional while it is being built
-        platform_app = None
-    if platform_app is not None:
-        app.add_typer(platform_app, name="platform", help="Run the reference case platform.")
+    app.add_typer(platform_app, name="platform", help="Run the reference case platform.")
 
 
 def main() -> None:
