@@ -13,9 +13,10 @@ from math import isnan
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import simpy
 
 from sim.model.arrivals.poisson import DIFFICULTIES, SOURCES, URGENCIES
-from sim.model.resource import PRIORITY, Pool
+from sim.model.resource import PRIORITY, Job, Pool
 from sim.model.routing import decide
 
 if TYPE_CHECKING:
@@ -80,153 +81,202 @@ def _unit(m: Model, tier: str, grid: int) -> int:
     return 0
 
 
-def lifecycle(m: Model, i: int) -> Generator[Any, Any, None]:
-    """The process of case ``i`` from report to close."""
-    env, c, a = m.env, m.cases, m.arrivals
-    # .item() reads a Python scalar straight from numpy: the hot path reads many
-    k = a.type.item(i)
-    ct = m.types[k]
-    urgency = URGENCIES[a.urgency.item(i)]
-    difficulty = DIFFICULTIES[a.difficulty.item(i)]
-    source = SOURCES[c.entry_source.item(i)]
-    g = a.grid.item(i)
-    urban = m.grid_urban.item(g)
-    prio = PRIORITY[urgency]
-    now = env.now
-    c.reported[i] = now
-    path = ["grid"]
-    m.emit("case.report", i, source=source)
-    team_id = int(m.teams.grid_team[g])
-    team = m.teams.pools[team_id] if team_id >= 0 else None
-    barred = m.barred[k]
-    handle_hours_due = ct.deadline_hours
+class CaseRun:
+    """Case ``i`` living its lifecycle from report to close.
 
-    to_worker = (
-        team is not None and not barred and m.rules.routing.first_handling_by_worker
-        and source in ("patrol", "resident")
-        and not (urgency == "emergency" and m.rules.routing.emergency_direct_to_township)
-    )
-    if (source == "department" and team is not None and not barred
-            and m.rules.routing.upper_assigns_down):
-        # a department's task lands on the county centre, which assigns it down to the grid
+    Most cases end with the grid worker (首接初办): their first handling is a job with a
+    callback, not a SimPy process; a process starts only for what climbs to the centres, for
+    department tasks assigned down and for matters waiting for approval.
+    """
+
+    __slots__ = ("barred", "ct", "difficulty", "g", "i", "k", "m", "path", "prio", "source",
+                 "team", "urban", "urgency")
+
+    def __init__(self, m: Model, i: int) -> None:
+        a = m.arrivals
+        self.m, self.i = m, i
+        # .item() reads a Python scalar straight from numpy: the hot path reads many
+        self.k = k = a.type.item(i)
+        self.ct = m.types[k]
+        self.urgency = URGENCIES[a.urgency.item(i)]
+        self.difficulty = DIFFICULTIES[a.difficulty.item(i)]
+        self.source = SOURCES[m.cases.entry_source.item(i)]
+        self.g = g = a.grid.item(i)
+        self.urban = m.grid_urban.item(g)
+        self.prio = PRIORITY[self.urgency]
+        team_id = m.teams.grid_team.item(g)
+        self.team = m.teams.pools[team_id] if team_id >= 0 else None
+        self.barred = m.barred[k]
+        self.path = ["grid"]
+
+    def start(self) -> None:
+        """The report arrives (上报): to the grid worker first where the rules say so."""
+        m, i, routing = self.m, self.i, self.m.rules.routing
+        now = m.env.now
+        m.cases.reported[i] = now
+        m.emit("case.report", i, source=self.source)
+        # due from the report; due again from the assignment if a centre assigns the handling
+        m.cases.handle_due[i] = m.deadlines.due("handle", now, self.urban, self.urgency,
+                                                self.difficulty, self.ct.deadline_hours)
+        can_take = self.team is not None and not self.barred
+        if self.source == "department" and can_take and routing.upper_assigns_down:
+            m.env.process(self._assigned_down())
+            return
+        if not (can_take and routing.first_handling_by_worker
+                and self.source in ("patrol", "resident")
+                and not (self.urgency == "emergency" and routing.emergency_direct_to_township)):
+            m.env.process(self._upward(False))
+        elif m.off_list[self.k] and m.awaiting_approval(self.k):
+            m.env.process(self._approved_then_worker())
+        else:
+            self._to_worker().callbacks.append(self._worker_done)
+
+    def _assigned_down(self) -> Generator[Any, Any, None]:
+        """A department's task lands on the county centre, which assigns it down to the grid."""
+        m = self.m
         tier = "county" if "county" in m.centres.tiers else m.centres.entry_tier()
-        pool = m.centres.pools[tier][_unit(m, tier, g)]
-        yield from _route(m, i, pool, now, True, urban, urgency, difficulty, prio)
-        m.emit("case.assign_down", i, tier=tier)
-        path = [tier, "grid"]
-        to_worker = True
+        pool = m.centres.pools[tier][_unit(m, tier, self.g)]
+        yield from _route(m, self.i, pool, m.env.now, True, self.urban, self.urgency,
+                          self.difficulty, self.prio)
+        m.emit("case.assign_down", self.i, tier=tier)
+        self.path = [tier, "grid"]
+        yield from self._approved_then_worker()
 
-    c.handle_due[i] = m.deadlines.due("handle", now, urban, urgency, difficulty, handle_hours_due)
-    if to_worker:
-        assert team is not None
+    def _approved_then_worker(self) -> Generator[Any, Any, None]:
+        if self.m.off_list[self.k]:
+            yield from self.m.await_approval(self.k)
+        job = yield self._to_worker()
+        if not self._worker_done(job):
+            yield from self._upward(True)
+
+    def _to_worker(self) -> Job:
+        """First handling (首接初办): a job on the grid's team."""
+        m, c, i = self.m, self.m.cases, self.i
+        assert self.team is not None
         c.reached_worker[i] = True
-        if m.off_list[k]:
-            yield from m.await_approval(k)
         if isnan(c.accept_due.item(i)):
-            c.accept_due[i] = m.deadlines.due("accept", now, urban, urgency, difficulty, 0)
-        start = yield from team.serve(m.draw.worker_hours.item(i), prio, "case")
+            c.accept_due[i] = m.deadlines.due("accept", m.env.now, self.urban, self.urgency,
+                                              self.difficulty, 0)
+        return self.team.request(m.draw.worker_hours.item(i), self.prio, "case")
+
+    def _worker_done(self, job: simpy.Event | float) -> bool:
+        """The worker's first handling ends: closed on the spot, or on up to the centre (in a
+        process of its own when called back). True if the case closed."""
+        m, c, i = self.m, self.m.cases, self.i
+        start = job.value if isinstance(job, simpy.Event) else job
+        now = m.env.now
         c.first_start[i] = start
         if isnan(c.accepted.item(i)):
             c.accepted[i] = start
             m.emit("case.accept", i, at=start, actor="worker")
-        c.first_done[i] = env.now
-        if m.draw.u_self.item(i) < ct.self_resolve:
+        c.first_done[i] = now
+        if m.draw.u_self.item(i) < self.ct.self_resolve:
             c.self_resolved[i] = True
             c.resolved_tier[i] = 0
-            c.handled[i] = c.feedback[i] = c.verified[i] = c.closed[i] = env.now
+            c.handled[i] = c.feedback[i] = c.verified[i] = c.closed[i] = now
             c.handler[i] = "grid"
-            c.path[i] = ">".join(path)
+            c.path[i] = ">".join(self.path)
             m.emit("case.handle", i, actor="worker", resolved=True)
             m.emit("case.close", i, actor="worker")
             m.closed_case(i)
-            return
+            return True
         m.emit("case.handle", i, actor="worker", resolved=False)
+        if isinstance(job, simpy.Event):  # called back: the rest of the case is a process
+            m.env.process(self._upward(True))
+        return False
 
-    # up to the centres
-    tier = m.centres.entry_tier()
-    handler: Pool | None = None
-    handler_name = ""
-    arrived = env.now
-    accepted_here = not isnan(c.accepted.item(i))
-    first = True
-    sender = "worker"  # the holder escalates: the worker first, then each centre in turn
-    while True:
-        path.append(tier)
-        if not first:
-            c.escalations[i] += 1
-            m.emit("case.escalate", i, actor=sender, tier=tier)
-        elif to_worker:
-            c.escalated[i] = env.now
-            m.emit("case.escalate", i, actor=sender, tier=tier)
-        sender = tier
-        pool = m.centres.pools[tier][_unit(m, tier, g)]
-        yield from _route(m, i, pool, arrived, not accepted_here, urban, urgency, difficulty,
-                          prio)
-        accepted_here = True
-        first = False
-        if (m.rules.routing.multi_department_to_coordination
-                and m.draw.u_multi.item(i) < ct.multi_department and tier != "township"):
-            # 001 五.3: matters needing several departments go to the party committee
-            path.append("coordination")
-            m.emit("case.supervise", i, level="coordination", tier=tier)
-            yield env.timeout(m.steps.coordination_days * 24)
-        above = m.centres.above(tier)
-        dept = ct.department
-        d = decide(tier, ct.resolve_tier, dept, m.departments.tiers.get(dept or "", ("county",)),
-                   m.departments.linked(dept), m.rules.routing.lateral_before_escalation, above)
-        if d.action == "escalate":
-            assert above is not None
-            tier, arrived = above, env.now
-            continue
-        if d.action == "dispatch":
-            handler = m.departments.find(d.department or "", tier, _unit(m, tier, g))
-        if handler is None:
-            handler, handler_name = pool, tier
-        else:
-            handler_name = f"dept:{d.department}@{tier}"
-        c.dispatched[i] = env.now
-        m.emit("case.dispatch", i, tier=tier, to=handler_name)
-        break
-
-    path.append(handler_name) if handler_name.startswith("dept") else None
-    c.resolved_tier[i] = ("grid", "township", "county", "city").index(tier)
-    c.handler[i] = handler_name
-    assigned = env.now
-    due = m.deadlines.due("handle", assigned, urban, urgency, difficulty, handle_hours_due)
-    c.handle_due[i] = due
-    m.deadlines.watch(env, assigned, due, lambda: not isnan(c.handled.item(i)),
-                      lambda level, t: m.overdue(i, level, t, handler_name))
-    hours = m.draw.handle_hours.item(i) * (m.steps.hard_factor if difficulty == "hard" else 1.0)
-    start = yield from handler.serve(hours, prio, "handling")
-    c.handle_start[i] = start
-    c.handled[i] = env.now
-    m.emit("case.handle", i, actor=handler_name, resolved=True)
-    centre = m.centres.pools[tier][_unit(m, tier, g)]
-    if m.draw.u_feedback.item(i) < m.feedback_rate:
-        yield from centre.serve(m.steps.feedback_minutes / 60, prio, "centre")
-        c.feedback[i] = env.now
-        m.emit("case.feedback", i, tier=tier)
-
-    verifier = team if (team is not None and not barred) else centre
-    for attempt in range(MAX_REWORK + 1):
-        c.verify_due[i] = m.deadlines.due("verify", env.now, urban, urgency, difficulty, 0)
-        yield from verifier.serve(m.steps.verify_minutes / 60, prio, "verify")
-        passed = attempt == MAX_REWORK or m.draw.u_rework.item(i, attempt) >= ct.rework
-        if isnan(c.verified.item(i)):
-            c.verified[i] = env.now
-        m.emit("case.verify", i, passed=bool(passed),
-               actor="worker" if verifier is team else tier)
-        if passed:
+    def _upward(self, from_worker: bool) -> Generator[Any, Any, None]:
+        """Up through the centres to whoever handles it, then feedback, verification, close."""
+        m, c, i, g = self.m, self.m.cases, self.i, self.g
+        env, ct, path, prio = m.env, self.ct, self.path, self.prio
+        urban, urgency, difficulty = self.urban, self.urgency, self.difficulty
+        tier = m.centres.entry_tier()
+        handler: Pool | None = None
+        handler_name = ""
+        arrived = env.now
+        accepted_here = not isnan(c.accepted.item(i))
+        first = True
+        sender = "worker"  # the holder escalates: the worker first, then each centre in turn
+        while True:
+            path.append(tier)
+            if not first:
+                c.escalations[i] += 1
+                m.emit("case.escalate", i, actor=sender, tier=tier)
+            elif from_worker:
+                c.escalated[i] = env.now
+                m.emit("case.escalate", i, actor=sender, tier=tier)
+            sender = tier
+            pool = m.centres.pools[tier][_unit(m, tier, g)]
+            yield from _route(m, i, pool, arrived, not accepted_here, urban, urgency, difficulty,
+                              prio)
+            accepted_here = True
+            first = False
+            if (m.rules.routing.multi_department_to_coordination
+                    and m.draw.u_multi.item(i) < ct.multi_department and tier != "township"):
+                # 001 五.3: matters needing several departments go to the party committee
+                path.append("coordination")
+                m.emit("case.supervise", i, level="coordination", tier=tier)
+                yield env.timeout(m.steps.coordination_days * 24)
+            above = m.centres.above(tier)
+            dept = ct.department
+            d = decide(tier, ct.resolve_tier, dept,
+                       m.departments.tiers.get(dept or "", ("county",)),
+                       m.departments.linked(dept), m.rules.routing.lateral_before_escalation,
+                       above)
+            if d.action == "escalate":
+                assert above is not None
+                tier, arrived = above, env.now
+                continue
+            if d.action == "dispatch":
+                handler = m.departments.find(d.department or "", tier, _unit(m, tier, g))
+            if handler is None:
+                handler, handler_name = pool, tier
+            else:
+                handler_name = f"dept:{d.department}@{tier}"
+            c.dispatched[i] = env.now
+            m.emit("case.dispatch", i, tier=tier, to=handler_name)
             break
-        c.reworks[i] += 1
-        yield from handler.serve(hours * m.steps.rework_factor, prio, "handling")
+
+        if handler_name.startswith("dept"):
+            path.append(handler_name)
+        c.resolved_tier[i] = ("grid", "township", "county", "city").index(tier)
+        c.handler[i] = handler_name
+        assigned = env.now
+        due = m.deadlines.due("handle", assigned, urban, urgency, difficulty, ct.deadline_hours)
+        c.handle_due[i] = due
+        m.deadlines.watch(env, assigned, due, m.cases.handled, i,
+                          lambda level, t: m.overdue(i, level, t, handler_name))
+        hours = m.draw.handle_hours.item(i) * (m.steps.hard_factor if difficulty == "hard"
+                                               else 1.0)
+        c.handle_start[i] = yield handler.request(hours, prio, "handling")
         c.handled[i] = env.now
-        m.emit("case.handle", i, actor=handler_name, resolved=True, rework=True)
-    c.verified[i] = env.now
-    c.closed[i] = env.now
-    c.path[i] = ">".join(path)
-    m.emit("case.close", i, tier=tier)
-    m.closed_case(i)
+        m.emit("case.handle", i, actor=handler_name, resolved=True)
+        centre = m.centres.pools[tier][_unit(m, tier, g)]
+        if m.draw.u_feedback.item(i) < m.feedback_rate:
+            yield centre.request(m.steps.feedback_minutes / 60, prio, "centre")
+            c.feedback[i] = env.now
+            m.emit("case.feedback", i, tier=tier)
+
+        verifier = self.team if (self.team is not None and not self.barred) else centre
+        for attempt in range(MAX_REWORK + 1):
+            c.verify_due[i] = m.deadlines.due("verify", env.now, urban, urgency, difficulty, 0)
+            yield verifier.request(m.steps.verify_minutes / 60, prio, "verify")
+            passed = attempt == MAX_REWORK or m.draw.u_rework.item(i, attempt) >= ct.rework
+            if isnan(c.verified.item(i)):
+                c.verified[i] = env.now
+            m.emit("case.verify", i, passed=bool(passed),
+                   actor="worker" if verifier is self.team else tier)
+            if passed:
+                break
+            c.reworks[i] += 1
+            yield handler.request(hours * m.steps.rework_factor, prio, "handling")
+            c.handled[i] = env.now
+            m.emit("case.handle", i, actor=handler_name, resolved=True, rework=True)
+        c.verified[i] = env.now
+        c.closed[i] = env.now
+        c.path[i] = ">".join(path)
+        m.emit("case.close", i, tier=tier)
+        m.closed_case(i)
 
 
 def _route(m: Model, i: int, pool: Pool, arrived: float, accept: bool, urban: bool,
@@ -241,7 +291,7 @@ def _route(m: Model, i: int, pool: Pool, arrived: float, accept: bool, urban: bo
     if accept:
         c.accept_due[i] = dl.due("accept", arrived, urban, urgency, difficulty, 0)
     c.dispatch_due[i] = dl.due("dispatch", arrived, urban, urgency, difficulty, 0)
-    start = yield from pool.serve(accept_h + steps.dispatch_minutes / 60, prio, "centre")
+    start = yield pool.request(accept_h + steps.dispatch_minutes / 60, prio, "centre")
     if accept:
         c.accepted[i] = pool.cal.add(start, accept_h / pool.speed)
         m.emit("case.accept", i, tier=pool.tier, at=c.accepted.item(i))

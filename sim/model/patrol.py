@@ -93,7 +93,7 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
                 work["visit"] = n_team * visit_hours
             if not work:
                 continue
-            start = yield from pool.serve(sum(work.values()), prio, work)
+            start = yield pool.request(sum(work.values()), prio, work)
             if patrol.daily_patrol:
                 # the patrol opens the round: start, a check-in halfway, its end
                 half = patrol.patrol_hours / 2 / pool.speed

@@ -10,9 +10,7 @@ by activity.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
 
 import simpy
 
@@ -41,6 +39,30 @@ class PoolStats:
     censored_wait: float = 0.0
 
 
+class Job(simpy.Event):
+    """One job on a pool: the event fires when the work is done, its value the start time.
+
+    A job is one event however long it queued: the server that frees up schedules it straight
+    at its end (rather than waking the job to start a timeout), and the pool's own accounting
+    runs as its first callback, before whoever waits on it.
+    """
+
+    __slots__ = ("activity", "hours", "pool", "queued_at")
+
+    def __init__(self, pool: Pool, hours: float, activity: str | dict[str, float]) -> None:
+        super().__init__(pool.env)
+        self.pool, self.hours, self.activity = pool, hours, activity
+        self.queued_at = pool.env.now
+        self.callbacks.append(pool._finish)
+
+    def begin(self, start: float) -> None:
+        """A server takes the job at ``start`` (now): it ends after its working hours."""
+        pool = self.pool
+        end = pool.cal.add(start, self.hours / pool.speed)
+        self._ok, self._value = True, start
+        self.env.schedule(self, delay=end - start)
+
+
 class Pool:
     """``capacity`` servers sharing one queue and one calendar.
 
@@ -58,7 +80,7 @@ class Pool:
         self.env, self.name, self.tier, self.kind, self.unit = env, name, tier, kind, unit
         self.capacity = capacity
         self.free = max(capacity, 1)
-        self._heap: list[tuple[int, int, simpy.Event, float]] = []
+        self._heap: list[tuple[int, int, Job]] = []
         self._seq = 0
         self.cal, self.speed = cal, speed
         self.arrived = 0
@@ -70,52 +92,54 @@ class Pool:
         self._free_at = 0.0
         self.work: dict[str, float] = {}
 
-    def _mark(self) -> None:
-        now = self.env.now
+    def _mark(self, now: float) -> None:
         dt = now - self._last
         if dt:
             self.area_queue += dt * len(self._heap)
             self.area_busy += dt * (max(self.capacity, 1) - self.free)
             self._last = now
 
-    def serve(self, hours: float, priority: int,
-              activity: str | dict[str, float]) -> Generator[Any, Any, float]:
-        """Queue for a server, then work ``hours`` working hours; returns the start time.
+    def request(self, hours: float, priority: int, activity: str | dict[str, float]) -> Job:
+        """Queue a job of ``hours`` working hours; yield it, or add a callback to it.
 
         A job that takes a server off shift holds it until the shift opens and the work is
         done (``Calendar.add``): the order of service is the same as if it waited for the
         opening, at one event less. ``activity`` names what the hours are spent on, or splits
-        them (``{"patrol": 2.0, "visit": 1.5}``).
+        them (``{"patrol": 2.0, "visit": 1.5}``). Lower ``priority`` is served first, then
+        first come first served.
         """
-        env = self.env
-        self._mark()
+        job = Job(self, hours, activity)
+        now = job.queued_at
+        self._mark(now)
         self.arrived += 1
-        t0 = env.now
         if self.free and not self._heap:
             self.free -= 1
+            self.waited += 1
+            job.begin(now)
         else:
-            ev = env.event()
-            heapq.heappush(self._heap, (priority, self._seq, ev, t0))
+            heapq.heappush(self._heap, (priority, self._seq, job))
             self._seq += 1
-            yield ev  # a finishing server hands itself over
-        start = env.now
-        self.wait_sum += start - t0
-        self.waited += 1
-        end = self.cal.add(start, hours / self.speed)
-        if end > start:
-            yield env.timeout(end - start)
+        return job
+
+    def _finish(self, job: simpy.Event) -> None:
+        """A job ends: count its work, then hand the server to the next job or free it."""
+        assert isinstance(job, Job)
         work = self.work
+        activity = job.activity
         if isinstance(activity, str):
-            work[activity] = work.get(activity, 0.0) + hours
+            work[activity] = work.get(activity, 0.0) + job.hours
         else:
             for a, h in activity.items():
                 work[a] = work.get(a, 0.0) + h
-        self._mark()
+        now = self.env.now
+        self._mark(now)
         if self._heap:
-            heapq.heappop(self._heap)[2].succeed()
+            nxt = heapq.heappop(self._heap)[2]
+            self.wait_sum += now - nxt.queued_at
+            self.waited += 1
+            nxt.begin(now)
         else:
             self.free += 1
-        return start
 
     def book(self, hours: float, activity: str) -> float:
         """Book work on a pool nothing else queues on (part-time helpers' visit batches):
@@ -133,7 +157,7 @@ class Pool:
 
     def close(self) -> None:
         """Bring the time-weighted areas up to now (call at the end of a run)."""
-        self._mark()
+        self._mark(self.env.now)
 
     def stats(self, horizon: float) -> PoolStats:
         """What this pool measured, detached from the simulation (picklable)."""
@@ -142,7 +166,7 @@ class Pool:
                          self.capacity * self.cal.worked(horizon), dict(self.work),
                          self.arrived, self.waited, self.wait_sum, self.area_queue,
                          self.area_busy, len(self._heap),
-                         sum(now - job[3] for job in self._heap))
+                         sum(now - job[2].queued_at for job in self._heap))
 
     @property
     def queue_length(self) -> int:
