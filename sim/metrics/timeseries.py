@@ -7,8 +7,9 @@ from collections import defaultdict
 import numpy as np
 import pyarrow as pa
 
+from sim.model.clock import Calendar
 from sim.model.engine import Model
-from sim.model.resource import Pool
+from sim.model.resource import Pool, Tally
 
 SERIES_TIERS = ("grid", "township", "county", "city", "department")
 
@@ -18,23 +19,31 @@ def _series_tier(p: Pool) -> str:
 
 
 class Sampler:
-    """Called hourly by the model; keeps one row per (hour, tier)."""
+    """Called hourly by the model; keeps one row per (hour, tier). Made before the run (it
+    sets up the pools' shared tallies)."""
 
     def __init__(self, m: Model) -> None:
         self.m = m
         groups: dict[str, list[Pool]] = defaultdict(list)
         for p in m.all_pools():
             groups[_series_tier(p)].append(p)
-        self.groups = {t: groups[t] for t in SERIES_TIERS if groups.get(t)}
-        self.capacity = {t: sum(max(p.capacity, 1) for p in ps) for t, ps in self.groups.items()}
+        tiers = [t for t in SERIES_TIERS if groups.get(t)]
+        self.capacity = {t: sum(max(p.capacity, 1) for p in groups[t]) for t in tiers}
+        # pools of a tier on one calendar share a tally: a sample costs a few reads per tier
+        self.tallies: dict[str, list[tuple[Calendar, Tally]]] = {}
+        for tier in tiers:
+            by_cal: dict[int, tuple[Calendar, Tally]] = {}
+            for p in groups[tier]:
+                p.share_tally(by_cal.setdefault(id(p.cal), (p.cal, Tally()))[1])
+            self.tallies[tier] = list(by_cal.values())
         self.rows: dict[str, list[float]] = defaultdict(list)
 
     def __call__(self, t: float) -> None:
         open_cases = float(self.m.open_cases)
-        for tier, pools in self.groups.items():
-            queue = sum(p.queue_length for p in pools)
+        for tier, tallies in self.tallies.items():
+            queue = sum(tally.queue for _, tally in tallies)
             # a server holding a job off shift is not working: count it only on shift
-            busy = sum(p.busy for p in pools if p.cal.is_open(t))
+            busy = sum(tally.busy for cal, tally in tallies if cal.is_open(t))
             self.rows["t_hours"].append(t)
             self.rows["tier"].append(tier)  # type: ignore[arg-type]
             self.rows["backlog"].append(float(queue + busy))

@@ -129,7 +129,7 @@ class CaseRun:
         elif m.off_list[self.k] and m.awaiting_approval(self.k):
             m.env.process(self._approved_then_worker())
         else:
-            self._to_worker().callbacks.append(self._worker_done)
+            self._to_worker().callbacks.append(self._worker_called_back)
 
     def _assigned_down(self) -> Generator[Any, Any, None]:
         """A department's task lands on the county centre, which assigns it down to the grid."""
@@ -145,8 +145,8 @@ class CaseRun:
     def _approved_then_worker(self) -> Generator[Any, Any, None]:
         if self.m.off_list[self.k]:
             yield from self.m.await_approval(self.k)
-        job = yield self._to_worker()
-        if not self._worker_done(job):
+        start = yield self._to_worker()
+        if not self._worker_done(start):
             yield from self._upward(True)
 
     def _to_worker(self) -> Job:
@@ -159,11 +159,14 @@ class CaseRun:
                                               self.difficulty, 0)
         return self.team.request(m.draw.worker_hours.item(i), self.prio, "case")
 
-    def _worker_done(self, job: simpy.Event | float) -> bool:
-        """The worker's first handling ends: closed on the spot, or on up to the centre (in a
-        process of its own when called back). True if the case closed."""
+    def _worker_called_back(self, job: simpy.Event) -> None:
+        if not self._worker_done(job.value):
+            self.m.env.process(self._upward(True))  # the rest of the case is a process
+
+    def _worker_done(self, start: float) -> bool:
+        """The worker's first handling (begun at ``start``) ends: True if closed on the spot,
+        else it goes up to the centre."""
         m, c, i = self.m, self.m.cases, self.i
-        start = job.value if isinstance(job, simpy.Event) else job
         now = m.env.now
         c.first_start[i] = start
         if isnan(c.accepted.item(i)):
@@ -181,8 +184,6 @@ class CaseRun:
             m.closed_case(i)
             return True
         m.emit("case.handle", i, actor="worker", resolved=False)
-        if isinstance(job, simpy.Event):  # called back: the rest of the case is a process
-            m.env.process(self._upward(True))
         return False
 
     def _upward(self, from_worker: bool) -> Generator[Any, Any, None]:
@@ -241,15 +242,14 @@ class CaseRun:
             path.append(handler_name)
         c.resolved_tier[i] = ("grid", "township", "county", "city").index(tier)
         c.handler[i] = handler_name
-        assigned = env.now
-        due = m.deadlines.due("handle", assigned, urban, urgency, difficulty, ct.deadline_hours)
-        c.handle_due[i] = due
-        m.deadlines.watch(env, assigned, due, m.cases.handled, i,
-                          lambda level, t: m.overdue(i, level, t, handler_name))
+        # the handling deadline runs from the assignment (c.dispatched), set by the assigner
+        c.handle_due[i] = m.deadlines.due("handle", env.now, urban, urgency, difficulty,
+                                          ct.deadline_hours)
         hours = m.draw.handle_hours.item(i) * (m.steps.hard_factor if difficulty == "hard"
                                                else 1.0)
         c.handle_start[i] = yield handler.request(hours, prio, "handling")
         c.handled[i] = env.now
+        m.settle_deadline(i, env.now)
         m.emit("case.handle", i, actor=handler_name, resolved=True)
         centre = m.centres.pools[tier][_unit(m, tier, g)]
         if m.draw.u_feedback.item(i) < m.feedback_rate:

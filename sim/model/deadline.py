@@ -2,16 +2,12 @@
 
 The clock runs through waiting and service alike. A handling deadline that passes before the
 work is done yields a written explanation where the rules demand one (002 第十九条) and
-supervision (督办) that climbs from yellow to red as lateness grows.
+supervision (督办) that climbs from yellow to red as lateness grows. Nothing in the run
+depends on supervision, so its levels are settled when the handling ends (or at the end of
+the run), with the times they began, rather than watched by events.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from math import isnan
-
-import numpy as np
-import simpy
 
 from sim.config.rules import Rules
 from sim.model.arrivals.poisson import DIFFICULTIES, URGENCIES
@@ -62,40 +58,10 @@ class DeadlinePolicy:
             hours = self._hours[step, urgency, urban]
         return self.clock(urban, urgency).add(t, hours)
 
-    def watch(self, env: simpy.Environment, assigned: float, due: float, done_at: np.ndarray,
-              row: int, on_level: Callable[[int, float], None]) -> None:
-        """Call ``on_level(1, t)`` at the deadline (yellow) and ``on_level(2, t)`` once lateness
-        passes ``red_after`` × the time allowed (red), unless ``done_at[row]`` is set by then.
-        """
+    def levels(self, assigned: float, due: float) -> tuple[tuple[int, float], ...]:
+        """Supervision levels and when each starts for a handling assigned at ``assigned`` and
+        due at ``due``: yellow at the deadline (plus ``yellow_after`` × the time allowed),
+        red once lateness passes ``red_after`` × the time allowed."""
         sup = self.rules.deadlines.supervision
         allowed = max(due - assigned, 0.0)
-        _Watch(env, done_at, row, on_level,
-               ((1, due + sup.yellow_after * allowed), (2, due + sup.red_after * allowed)))
-
-
-class _Watch:
-    """Bare timeouts with a bound-method callback, not a process: one event per level, and
-    the next level is armed only if the case is still late (on-time cases cost one). No
-    reference cycle, so finished watches are freed at once."""
-
-    __slots__ = ("done_at", "env", "k", "levels", "on_level", "row")
-
-    def __init__(self, env: simpy.Environment, done_at: np.ndarray, row: int,
-                 on_level: Callable[[int, float], None],
-                 levels: tuple[tuple[int, float], ...]) -> None:
-        self.env, self.done_at, self.row = env, done_at, row
-        self.on_level, self.levels, self.k = on_level, levels, 0
-        self._arm()
-
-    def _arm(self) -> None:
-        at = self.levels[self.k][1]
-        self.env.timeout(max(at - self.env.now, 0.0)).callbacks.append(self._fire)
-
-    def _fire(self, _ev: simpy.Event) -> None:
-        if not isnan(self.done_at.item(self.row)):  # done in time for this level
-            return
-        level, at = self.levels[self.k]
-        self.on_level(level, at)
-        self.k += 1
-        if self.k < len(self.levels):
-            self._arm()
+        return (1, due + sup.yellow_after * allowed), (2, due + sup.red_after * allowed)

@@ -152,7 +152,6 @@ class Model:
         self.open_cases = 0
         self.closed_count = 0
         self.tracer = Tracer(self) if trace else None
-        self.events: list[tuple[float, int, str, int]] = []  # (t, case, kind, level)
 
     # --- set-up -------------------------------------------------------------------------
     def _draw(self, rng: np.random.Generator, n: int) -> Draws:
@@ -264,19 +263,23 @@ class Model:
         self.open_cases -= 1
         self.closed_count += 1
 
-    def overdue(self, i: int, level: int, t: float, handler: str) -> None:
-        """The handling deadline passed: explanation (where required) and supervision."""
+    def settle_deadline(self, i: int, until: float) -> None:
+        """Case ``i``'s handling ended at ``until`` (or is still open then): each supervision
+        level that began before, with the written explanation where the rules require one at
+        the deadline's miss (002 第十九条)."""
         c = self.cases
-        if level == 1:
-            c.overdue[i] = True
-            if self.rules.deadlines.overdue_written_explanation:
-                c.explained[i] = t
-                self.events.append((t, i, "explanation", 0))
-                self.emit("case.explain_overdue", i, actor=handler, at=t)
-        if self.rules.deadlines.supervision.enabled and level > c.supervision[i]:
-            c.supervision[i] = level
-            self.events.append((t, i, "supervision", level))
-            self.emit("case.supervise", i, level=("", "yellow", "red")[level], at=t)
+        handler = c.handler[i]
+        for level, t in self.deadlines.levels(c.dispatched.item(i), c.handle_due.item(i)):
+            if t >= until:
+                return
+            if level == 1:
+                c.overdue[i] = True
+                if self.rules.deadlines.overdue_written_explanation:
+                    c.explained[i] = t
+                    self.emit("case.explain_overdue", i, actor=handler, at=t)
+            if self.rules.deadlines.supervision.enabled:
+                c.supervision[i] = level
+                self.emit("case.supervise", i, level=("", "yellow", "red")[level], at=t)
 
     # --- tracing (free when off) ----------------------------------------------------------
     def emit(self, op: str, case: int, **fields: Any) -> None:
@@ -284,15 +287,16 @@ class Model:
         if self.tracer is not None:
             self.tracer.case_op(op, case, fields)
 
-    def emit_patrol(self, op: str, grid: int, at: float) -> None:
-        """Record a patrol operation at ``at``, if tracing."""
+    def emit_patrol(self, grid: int, pool: Pool, start: float) -> None:
+        """Record the patrol opening a round that ``pool`` began at ``start``, if tracing."""
         if self.tracer is not None:
-            self.tracer.patrol_op(op, grid, at)
+            self.tracer.patrol(grid, pool, start, self.rules.patrol.patrol_hours)
 
-    def emit_visits(self, grid: int, n: int, at: float) -> None:
-        """Record door visits done by ``at``, if tracing."""
+    def emit_visits(self, grid: int, due: np.ndarray, fraction: float, at: float) -> None:
+        """Record a ``fraction`` of the door visits ``due`` (per kind) as done by ``at``, if
+        tracing."""
         if self.tracer is not None:
-            self.tracer.visits(grid, n, at)
+            self.tracer.visits(grid, round(float(due.sum()) * fraction), at)
 
     # --- run ----------------------------------------------------------------------------
     def all_pools(self) -> list[Pool]:
@@ -322,6 +326,9 @@ class Model:
         called hourly for time series)."""
         with _no_cycle_collection():
             self._run(progress, sample)
+        c = self.cases
+        for i in np.flatnonzero(np.isfinite(c.dispatched) & np.isnan(c.handled)).tolist():
+            self.settle_deadline(i, self.horizon)
         for p in self.all_pools():
             p.close()
 

@@ -95,11 +95,7 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
                 continue
             start = yield pool.request(sum(work.values()), prio, work)
             if patrol.daily_patrol:
-                # the patrol opens the round: start, a check-in halfway, its end
-                half = patrol.patrol_hours / 2 / pool.speed
-                m.emit_patrol("patrol.start", g, pool.cal.add(start, 0.0))
-                m.emit_patrol("patrol.checkin", g, pool.cal.add(start, half))
-                m.emit_patrol("patrol.end", g, pool.cal.add(start, 2 * half))
+                m.emit_patrol(g, pool, start)
                 if env.now <= day_start + 24:
                     m.patrol_done[g] += 1
             if sweep and env.now <= day_start + MONTH_DAYS * 24:
@@ -125,7 +121,7 @@ def _record_visits(m: Model, g: int, day: int, due: np.ndarray, fraction: float,
                    done_at: float) -> None:
     """Log a batch (a ``fraction`` of the visits due); coverage is tallied after the run."""
     m.visit_log.append((g, day, fraction, done_at))
-    m.emit_visits(g, round(float(due.sum()) * fraction), done_at)
+    m.emit_visits(g, due, fraction, done_at)
 
 
 def visit_coverage(plan: VisitPlan, log: list[tuple[int, int, float, float]]

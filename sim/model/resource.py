@@ -39,6 +39,17 @@ class PoolStats:
     censored_wait: float = 0.0
 
 
+class Tally:
+    """Jobs waiting and servers busy now, summed over the pools that share it: an hourly
+    time series reads a few tallies instead of every pool."""
+
+    __slots__ = ("busy", "queue")
+
+    def __init__(self) -> None:
+        self.queue = 0
+        self.busy = 0
+
+
 class Job(simpy.Event):
     """One job on a pool: the event fires when the work is done, its value the start time.
 
@@ -71,8 +82,8 @@ class Pool:
 
     __slots__ = (
         "_free_at", "_heap", "_last", "_seq", "area_busy", "area_queue", "arrived", "cal",
-        "capacity", "env", "free", "kind", "name", "speed", "tier", "unit", "wait_sum", "waited",
-        "work",
+        "capacity", "env", "free", "kind", "name", "speed", "tally", "tier", "unit", "wait_sum",
+        "waited", "work",
     )
 
     def __init__(self, env: simpy.Environment, name: str, tier: str, kind: str, unit: int,
@@ -91,6 +102,14 @@ class Pool:
         self._last = 0.0
         self._free_at = 0.0
         self.work: dict[str, float] = {}
+        self.tally = Tally()
+
+    def share_tally(self, tally: Tally) -> None:
+        """Count this pool in ``tally`` (shared with others) from now on; only before it has
+        had any job, so the shared sums stay exact."""
+        if self.arrived:
+            raise RuntimeError(f"{self.name}: a tally is shared before the run, not during it")
+        self.tally = tally
 
     def _mark(self, now: float) -> None:
         dt = now - self._last
@@ -114,11 +133,13 @@ class Pool:
         self.arrived += 1
         if self.free and not self._heap:
             self.free -= 1
+            self.tally.busy += 1
             self.waited += 1
             job.begin(now)
         else:
             heapq.heappush(self._heap, (priority, self._seq, job))
             self._seq += 1
+            self.tally.queue += 1
         return job
 
     def _finish(self, job: simpy.Event) -> None:
@@ -135,11 +156,13 @@ class Pool:
         self._mark(now)
         if self._heap:
             nxt = heapq.heappop(self._heap)[2]
+            self.tally.queue -= 1
             self.wait_sum += now - nxt.queued_at
             self.waited += 1
             nxt.begin(now)
         else:
             self.free += 1
+            self.tally.busy -= 1
 
     def book(self, hours: float, activity: str) -> float:
         """Book work on a pool nothing else queues on (part-time helpers' visit batches):
@@ -167,13 +190,3 @@ class Pool:
                          self.arrived, self.waited, self.wait_sum, self.area_queue,
                          self.area_busy, len(self._heap),
                          sum(now - job[2].queued_at for job in self._heap))
-
-    @property
-    def queue_length(self) -> int:
-        """Jobs waiting now."""
-        return len(self._heap)
-
-    @property
-    def busy(self) -> int:
-        """Servers busy now."""
-        return max(self.capacity, 1) - self.free

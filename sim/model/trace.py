@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.model.arrivals.poisson import DIFFICULTIES, SOURCES, URGENCIES
 from sim.model.case import _unit
+from sim.model.resource import Pool
 
 if TYPE_CHECKING:
     from sim.model.engine import Model
@@ -25,7 +26,6 @@ class Tracer:
         self.m = m
         self.rows: list[Row] = []
         self.patrol_seq = 0
-        self.patrol_of: dict[int, int] = {}  # grid -> its patrol in progress (one at a time)
 
     def _actor(self, g: int, fields: dict[str, Any]) -> tuple[str, str, str]:
         m, w = self.m, self.m.world
@@ -69,14 +69,16 @@ class Tracer:
             role, actor, unit = self._actor(g, fields)
         self.rows.append((t, op, role, actor, str(unit), i, g, fields))
 
-    def patrol_op(self, op: str, g: int, at: float) -> None:
-        """A patrol start, check-in or end at time ``at``."""
-        if op == "patrol.start":
-            self.patrol_seq += 1
-            self.patrol_of[g] = self.patrol_seq
+    def patrol(self, g: int, pool: Pool, start: float, hours: float) -> None:
+        """A patrol of ``hours`` begun by ``pool`` at ``start``: its start, a check-in
+        halfway and its end, on the pool's working clock."""
+        self.patrol_seq += 1
         role, actor, unit = self._actor(g, {"actor": "worker"})
-        self.rows.append((at, op, role, actor, str(unit), -1, g,
-                          {"patrol": self.patrol_of[g]}))
+        half = hours / 2 / pool.speed
+        for op, after in (("patrol.start", 0.0), ("patrol.checkin", half),
+                          ("patrol.end", 2 * half)):
+            self.rows.append((pool.cal.add(start, after), op, role, actor, str(unit), -1, g,
+                              {"patrol": self.patrol_seq}))
 
     def visits(self, g: int, n: int, at: float) -> None:
         """``n`` door visits recorded at grid ``g``, done by ``at``."""

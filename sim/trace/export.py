@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -18,14 +17,17 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.model.engine import Model
-from sim.trace.jsontext import join, labels, strings
-from sim.trace.payload import BLOCK, Ops, Payloads
+from sim.trace.jsontext import join, labels, strings, text_bytes
+from sim.trace.payload import Ops, Payloads
 from sim.trace.queries import resident_queries
 from sim.trace.schema import FORMATS, OP_CODE, OPS, TRACE_SCHEMA
 
 # The trace draws from its own stream of the run's seed: the model spawns children 0–3 of
 # SeedSequence(seed), this is a child it will never spawn, so tracing changes nothing else.
 TRACE_STREAM = 1 << 16
+# JSON lines are built and written this many rows at a time: a few MB of text, whose memory the
+# allocator hands back block after block instead of faulting in fresh pages for the whole file
+LINES = 1 << 15
 
 
 class TraceError(Exception):
@@ -74,7 +76,7 @@ def collect(m: Model, seed: int) -> tuple[Ops, np.random.Generator]:
         unit=pa.array([*col(4), *m.world.grid_code[q_grid].tolist()], pa.string()),
         case=np.concatenate([np.fromiter(col(5), np.int64, n), q_case]),
         grid=np.concatenate([np.fromiter(col(6), np.int64, n), q_grid]),
-        fields=[*col(7), *([{}] * q_case.size)],
+        records=rows,
     )
     return ops, p_rng
 
@@ -112,7 +114,7 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 def write_jsonl(table: pa.Table, path: Path) -> None:
     """Write the trace as JSON lines (schema.py), a block of rows at a time."""
     with path.open("wb") as fh:
-        for batch in table.to_batches(max_chunksize=BLOCK):
+        for batch in table.to_batches(max_chunksize=LINES):
             c = {name: batch.column(name) for name in batch.schema.names}
             lines = join(
                 '{"seq":', pc.cast(c["seq"], pa.string()),
@@ -124,14 +126,7 @@ def write_jsonl(table: pa.Table, path: Path) -> None:
                 '},"case":', strings(c["case"]),
                 ',"grid":', strings(c["grid"]),
                 ',"payload":', c["payload"], "}\n")
-            _write_text(fh, lines)
-
-
-def _write_text(fh: BinaryIO, text: pa.Array) -> None:
-    """Write a string column's bytes back to back (each value ends its own line)."""
-    offsets = np.frombuffer(text.buffers()[1], np.int32)
-    start, end = offsets[text.offset], offsets[text.offset + len(text)]
-    fh.write(memoryview(text.buffers()[2])[start:end])
+            fh.write(text_bytes(lines))  # each value ends its own line
 
 
 def write_trace(table: pa.Table, path: Path) -> None:
