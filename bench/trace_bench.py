@@ -2,10 +2,10 @@
 
 Simulates SCENARIO once with tracing (not timed), then times, ``--repeat`` times per format,
 the whole export from the tracer's rows: building the sorted table with payloads
-(:func:`sim.trace.build_trace`) plus writing it. Prints operations per second, the median of
-the repeats and the first run's (which also pays one-off costs: Faker filling its pools, lazy
-imports), and the file sizes. CPU-time rates are given beside wall-clock ones because a
-shared machine's wall clock measures its other load as much as the export.
+(:func:`sim.trace.build_trace`) plus writing it to a new file. Prints operations per second,
+the median of the repeats and the first run's (which also pays one-off costs: Faker filling
+its pools, lazy imports), and the file sizes. CPU-time rates are given beside wall-clock ones
+because a shared machine's wall clock measures its other load as much as the export.
 
     python bench/trace_bench.py scenarios/district-jiangsu.toml --days 30
 """
@@ -36,6 +36,9 @@ class Timing:
 
 
 def _export(model: Model, seed: int, path: Path) -> Timing:
+    # the previous repeat's file goes first, untimed: truncating it (≈50 MB of JSONL per 30
+    # days) is the file system freeing pages, not the export
+    path.unlink(missing_ok=True)
     wall, cpu = time.perf_counter(), time.process_time()
     table = build_trace(model, seed)
     write_trace(table, path)

@@ -25,8 +25,8 @@ from sim.trace.schema import FORMATS, OP_CODE, OPS, TRACE_SCHEMA
 # The trace draws from its own stream of the run's seed: the model spawns children 0–3 of
 # SeedSequence(seed), this is a child it will never spawn, so tracing changes nothing else.
 TRACE_STREAM = 1 << 16
-# JSON lines are built and written this many rows at a time: a few MB of text, whose memory the
-# allocator hands back block after block instead of faulting in fresh pages for the whole file
+# JSON lines are built and written this many rows at a time (≈10 MB of text), so the text of a
+# long trace is never all in memory at once
 LINES = 1 << 15
 
 
@@ -76,7 +76,7 @@ def collect(m: Model, seed: int) -> tuple[Ops, np.random.Generator]:
         unit=pa.array([*col(4), *m.world.grid_code[q_grid].tolist()], pa.string()),
         case=np.concatenate([np.fromiter(col(5), np.int64, n), q_case]),
         grid=np.concatenate([np.fromiter(col(6), np.int64, n), q_grid]),
-        records=rows,
+        fields=[*col(7), *([{}] * q_case.size)],
     )
     return ops, p_rng
 
@@ -97,8 +97,8 @@ def build_trace(m: Model, seed: int) -> pa.Table:
         "actor_role": ops.role.take(take).cast(pa.string()),
         "actor_id": ops.actor.take(take),
         "actor_unit": ops.unit.take(take),
-        "case": pc.if_else(pa.array(case >= 0), labels("C", case + 1, 8),
-                           pa.scalar(None, pa.string())),
+        # every case's id once, then one per row (null where no case)
+        "case": labels("C", np.arange(1, m.cases.n + 1), 8).take(pa.array(case, mask=case < 0)),
         "grid": pa.array(m.world.grid_code.tolist(), pa.string()).take(pa.array(ops.grid[order])),
         "payload": Payloads(m, ops, rng).column(order),
     }, schema=TRACE_SCHEMA)
@@ -116,15 +116,19 @@ def write_jsonl(table: pa.Table, path: Path) -> None:
     with path.open("wb") as fh:
         for batch in table.to_batches(max_chunksize=LINES):
             c = {name: batch.column(name) for name in batch.schema.names}
+            # these repeat: picked from their distinct values, so the text between them folds
+            # into those instead of being joined on every line (jsontext.Pick)
+            code = {name: strings(c[name].dictionary_encode())
+                    for name in ("actor_role", "actor_id", "actor_unit", "case", "grid")}
             lines = join(
                 '{"seq":', pc.cast(c["seq"], pa.string()),
                 ',"t":', pc.cast(c["t"], pa.string()),
                 ',"op":', strings(c["op"]),
-                ',"actor":{"role":', strings(c["actor_role"]),
-                ',"id":', strings(c["actor_id"]),
-                ',"unit":', strings(c["actor_unit"]),
-                '},"case":', strings(c["case"]),
-                ',"grid":', strings(c["grid"]),
+                ',"actor":{"role":', code["actor_role"],
+                ',"id":', code["actor_id"],
+                ',"unit":', code["actor_unit"],
+                '},"case":', code["case"],
+                ',"grid":', code["grid"],
                 ',"payload":', c["payload"], "}\n")
             fh.write(text_bytes(lines))  # each value ends its own line
 

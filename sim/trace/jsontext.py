@@ -3,9 +3,15 @@
 Every value is encoded into a column (``"text"``, ``12``, ``true``, ``null``) and objects are
 built by concatenating columns with :func:`pyarrow.compute.binary_join_element_wise`, in C,
 instead of ``json.dumps`` per row. A value is a :data:`Piece`: a column, a ``str`` (a JSON
-literal repeated on every row) or a tuple of pieces that follow one another. Pieces are only
-joined when a whole object or line is, so a row's text is written once, not once per nested
-value (quotes around an id, the date and clock halves of a timestamp).
+literal repeated on every row), a :class:`Pick` from a few encoded options, or a tuple of
+pieces that follow one another. Pieces are only joined when a whole object or line is, so a
+row's text is written once, not once per nested value (quotes around an id, the date and clock
+halves of a timestamp).
+
+The join costs about the same for every argument on every row, whatever its length, so it is
+given as few arguments as possible: neighbouring literals are merged, and literals beside a
+:class:`Pick` are folded into its options (``,"tier":"grid"`` is one option, not a literal and
+a value).
 
 Strings are escaped by the json module's C encoder, once per distinct value, and only in a
 column where some value needs it: ids, codes and Faker's names hold nothing to escape, and
@@ -15,6 +21,7 @@ checking that in C is far cheaper than encoding every value.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from json.encoder import encode_basestring
@@ -25,8 +32,30 @@ import pyarrow.compute as pc
 
 from sim.metrics.records import EPOCH
 
-Piece = pa.Array | str | tuple["Piece", ...]
 
+@dataclass(frozen=True)
+class Pick:
+    """Row ``i`` is ``options[index[i]]`` (encoded options: a vocabulary, a dictionary's
+    values), kept apart until joined so that the literals beside it can go into the options."""
+
+    options: pa.Array
+    index: np.ndarray
+
+    @property
+    def foldable(self) -> bool:
+        """Whether literals beside it are cheaper folded into the options than joined per
+        row (folding costs a join over the options)."""
+        return 2 * len(self.options) <= len(self.index)
+
+    def column(self, prefix: str = "", suffix: str = "") -> pa.Array:
+        """The picked values, each between ``prefix`` and ``suffix``."""
+        options = self.options
+        if prefix or suffix:
+            options = pc.binary_join_element_wise(prefix, options, suffix, "")
+        return options.take(pa.array(self.index))
+
+
+Piece = pa.Array | str | Pick | tuple["Piece", ...]
 
 
 def quote(text: str) -> str:
@@ -40,9 +69,9 @@ def inner(text: str) -> str:
     return encode_basestring(text)[1:-1]
 
 
-def _flatten(pieces: Sequence[Piece], out: list[pa.Array | str]) -> None:
-    """Append ``pieces`` to ``out`` in order, tuples unpacked and neighbouring literals merged
-    (each argument of the join costs a pass over the rows)."""
+def _flatten(pieces: Sequence[Piece], out: list[pa.Array | str | Pick]) -> None:
+    """Append ``pieces`` to ``out`` in order, tuples unpacked and neighbouring literals
+    merged."""
     for piece in pieces:
         if isinstance(piece, tuple):
             _flatten(piece, out)
@@ -53,9 +82,27 @@ def _flatten(pieces: Sequence[Piece], out: list[pa.Array | str]) -> None:
 
 
 def join(*pieces: Piece) -> pa.Array:
-    """Concatenate pieces row by row; at least one must hold a column."""
+    """Concatenate pieces row by row; at least one must hold a column. A literal beside a
+    :class:`Pick` with few options is folded into them rather than joined on every row."""
+    flat: list[pa.Array | str | Pick] = []
+    _flatten(pieces, flat)
     parts: list[pa.Array | str] = []
-    _flatten(pieces, parts)
+    k = 0
+    while k < len(flat):
+        part = flat[k]
+        if isinstance(part, Pick):
+            prefix = suffix = ""
+            if part.foldable:
+                if parts and isinstance(parts[-1], str):
+                    prefix = parts.pop()
+                if k + 1 < len(flat) and isinstance(flat[k + 1], str):
+                    k += 1
+                    suffix = flat[k]
+            part = part.column(prefix, suffix)
+        parts.append(part)
+        k += 1
+    if len(parts) == 1 and isinstance(parts[0], pa.Array):
+        return parts[0]
     return pc.binary_join_element_wise(*parts, "")
 
 
@@ -84,25 +131,29 @@ def _escape_free(values: pa.Array) -> bool:
     return not ((b < 0x20).any() or (b == ord('"')).any() or (b == ord("\\")).any())
 
 
-def vocab(options: Sequence[str | None]) -> pa.Array:
-    """Encoded options, to ``take`` from."""
-    return pa.array(["null" if o is None else encode_basestring(o) for o in options],
-                    pa.string())
-
-
 def strings(values: pa.Array | pa.ChunkedArray | Sequence[str | None]) -> Piece:
-    """Encode a column of strings (nulls become ``null``)."""
+    """Encode a column of strings (nulls become ``null``); a dictionary-encoded column is
+    encoded once per distinct value, and picked."""
     arr = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(
         values, pa.string())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if not pa.types.is_dictionary(arr.type):
-        if _escape_free(arr):
-            quoted = ('"', arr, '"')
-            return pc.fill_null(join(*quoted), "null") if arr.null_count else quoted
-        arr = arr.dictionary_encode()
-    out = vocab(arr.dictionary.to_pylist()).take(arr.indices)
-    return pc.fill_null(out, "null")
+    if pa.types.is_dictionary(arr.type):
+        words = arr.dictionary
+        quoted = join('"', words, '"') if _escape_free(words) else pa.array(
+            [encode_basestring(w) for w in words.to_pylist()], pa.string())
+        # the last option is null's
+        return Pick(pa.concat_arrays([quoted, pa.array(["null"])]),
+                    pc.fill_null(arr.indices, len(words)).to_numpy())
+    if _escape_free(arr):
+        quoted = ('"', arr, '"')
+        return pc.fill_null(join(*quoted), "null") if arr.null_count else quoted
+    return strings(arr.dictionary_encode())
+
+
+def vocab(options: Sequence[str | None]) -> pa.Array:
+    """Encoded options (``null`` for None), to pick from."""
+    return join(strings(options))
 
 
 def ints(values: np.ndarray) -> pa.Array:
@@ -110,9 +161,9 @@ def ints(values: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(values, pa.int64()), pa.string())
 
 
-def bools(values: np.ndarray) -> pa.Array:
+def bools(values: np.ndarray) -> Pick:
     """Encode booleans."""
-    return pa.array(["false", "true"]).take(pa.array(values.astype(np.int8)))
+    return Pick(pa.array(["false", "true"]), values.astype(np.int8))
 
 
 def _digits(numbers: np.ndarray, width: int) -> pa.Array:
@@ -153,5 +204,5 @@ def iso(hours: np.ndarray) -> Piece:
     day, second = np.divmod(micros // 1_000_000, 86400)
     days = pa.array([f'"{(EPOCH + timedelta(days=d)).date().isoformat()}T'
                      for d in range(int(day.max(initial=0)) + 1)])
-    out = (days.take(pa.array(day)), _clock_table().take(pa.array(second)))
+    out = (Pick(days, day), Pick(_clock_table(), second))
     return out if valid.all() else or_null(out, valid)

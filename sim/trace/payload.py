@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -19,9 +18,10 @@ import pyarrow.compute as pc
 
 from sim.model.arrivals.poisson import DIFFICULTIES, SOURCES, URGENCIES
 from sim.model.engine import Model
-from sim.model.trace import Row
 from sim.trace import texts
 from sim.trace.jsontext import (
+    Pick,
+    Piece,
     bools,
     ids,
     inner,
@@ -55,8 +55,7 @@ class Ops:
     unit: pa.Array  # actor unit codes
     case: np.ndarray  # case index, -1 for none
     grid: np.ndarray  # grid index
-    records: Sequence[Row]  # the model's rows, whose last item is what it recorded (queries,
-    # after them, record nothing)
+    fields: list[dict[str, Any]]  # what the model recorded ({} for resident queries)
 
 
 class Choices:
@@ -67,11 +66,11 @@ class Choices:
         self.count = np.array([len(g) for g in groups], np.int64)
         self.offset = np.cumsum(self.count) - self.count
 
-    def draw(self, rng: np.random.Generator, group: np.ndarray | int, n: int) -> pa.Array:
+    def draw(self, rng: np.random.Generator, group: np.ndarray | int, n: int) -> Pick:
         """``n`` texts, row ``j`` from group ``group[j]`` (or one group for all)."""
         group = np.broadcast_to(group, n)
-        pick = self.offset[group] + (rng.random(n) * self.count[group]).astype(np.int64)
-        return self.text.take(pick)
+        return Pick(self.text,
+                    self.offset[group] + (rng.random(n) * self.count[group]).astype(np.int64))
 
 
 class Payloads:
@@ -185,15 +184,14 @@ class Payloads:
 
     def _fields(self, rows: np.ndarray, **types: pa.DataType) -> pa.StructArray:
         """What the model recorded under the keys of ``types`` (null where absent), converted
-        by Arrow in C: read in Python, they cost more than the rest of the payload."""
-        recorded = list(map(itemgetter(7), map(self.ops.records.__getitem__, rows.tolist())))
-        return pa.array(recorded, pa.struct(types))
+        by Arrow in C rather than read key by key in Python."""
+        return pa.array(list(map(self.ops.fields.__getitem__, rows.tolist())), pa.struct(types))
 
-    def _tier(self, rows: np.ndarray) -> pa.Array:
+    def _tier(self, rows: np.ndarray) -> Pick:
         """The acting tier, read off the actor's role (centres act as ``<tier>_staff``)."""
-        return self.role_tier.take(self.role_code[rows])
+        return Pick(self.role_tier, self.role_code[rows])
 
-    def _case_ids(self, rows: np.ndarray) -> pa.Array:
+    def _case_ids(self, rows: np.ndarray) -> Piece:
         return ids("C", self.ops.case[rows] + 1, 8)
 
     def _deadline(self, rows: np.ndarray) -> pa.Array:
@@ -207,14 +205,14 @@ class Payloads:
         urban = w.community_urban[w.grid_community[g]]
         return obj({
             **self._common(rows), "external_id": self._case_ids(rows),
-            "service_code": self.type_key.take(k), "service_name": self.type_name.take(k),
-            "category": self.type_category.take(k), "subcategory": self.type_sub.take(k),
+            "service_code": Pick(self.type_key, k), "service_name": Pick(self.type_name, k),
+            "category": Pick(self.type_category, k), "subcategory": Pick(self.type_sub, k),
             "description": self.descriptions.draw(self.rng, 2 * k + urban, rows.size),
-            "address": self.address.take(contact), "reporter": self.reporter.take(contact),
+            "address": Pick(self.address, contact), "reporter": Pick(self.reporter, contact),
             "lat": "null", "long": "null", "household": or_null(ids("H", hh + 1), hh >= 0),
-            "urgency": vocab(URGENCIES).take(a.urgency[i]),
-            "difficulty": vocab(DIFFICULTIES).take(a.difficulty[i]),
-            "source": vocab(SOURCES).take(self.m.cases.entry_source[i]),
+            "urgency": Pick(vocab(URGENCIES), a.urgency[i]),
+            "difficulty": Pick(vocab(DIFFICULTIES), a.difficulty[i]),
+            "source": Pick(vocab(SOURCES), self.m.cases.entry_source[i]),
         })
 
     def _tier_only(self, rows: np.ndarray) -> pa.Array:
@@ -233,7 +231,7 @@ class Payloads:
 
     def _assign_down(self, rows: np.ndarray) -> pa.Array:
         return obj({**self._common(rows), "deadline": self._deadline(rows),
-                    "tier": self._tier(rows), "to_unit": self.grid_code.take(self.ops.grid[rows])})
+                    "tier": self._tier(rows), "to_unit": Pick(self.grid_code, self.ops.grid[rows])})
 
     def _handle(self, rows: np.ndarray) -> pa.Array:
         f = self._fields(rows, resolved=pa.bool_(), rework=pa.bool_())
@@ -273,20 +271,21 @@ class Payloads:
     def _patrol(self, rows: np.ndarray) -> pa.Array:
         return obj({**self._common(rows), "patrol": self._patrol_ids(rows)})
 
-    def _patrol_ids(self, rows: np.ndarray) -> pa.Array:
+    def _patrol_ids(self, rows: np.ndarray) -> Piece:
         patrol = self._fields(rows, patrol=pa.int64()).field("patrol")
         return ids("P", patrol.to_numpy(), 8)
 
     def _checkin(self, rows: np.ndarray) -> pa.Array:
         w, rng, n = self.m.world, self.rng, rows.size
         comm = w.grid_community[self.ops.grid[rows]]
-        name = self.community_inner.take(comm)
-        street = self.street_inner.take(rng.integers(0, len(self.street_inner), n))
+        street = Pick(self.street_inner, rng.integers(0, len(self.street_inner), n))
+        # a street number in the community, or a villagers' group (组) in the village
         spot = pc.if_else(
             pa.array(w.community_urban[comm]),
-            join('"', name, street, ints(rng.integers(1, 300, n)), '号附近"'),
-            join('"', name, "第", ints(rng.integers(1, 12, n)), '组"'))
-        return obj({**self._common(rows), "patrol": self._patrol_ids(rows), "location": spot,
+            join(street, ints(rng.integers(1, 300, n)), "号附近"),
+            join("第", ints(rng.integers(1, 12, n)), "组"))
+        return obj({**self._common(rows), "patrol": self._patrol_ids(rows),
+                    "location": ('"', Pick(self.community_inner, comm), spot, '"'),
                     "lat": "null", "lon": "null",
                     "note": self.checkin_notes.draw(rng, 0, n)})
 
@@ -302,7 +301,7 @@ class Payloads:
         kind = self.pair_kind[pair]
         return obj({**self._common(rows), "external_id": ids("V", self.visit_no[rows], 8),
                     "household": ids("H", self.pair_hh[pair] + 1),
-                    "kind": vocab(SPECIAL_KINDS).take(kind),
+                    "kind": Pick(vocab(SPECIAL_KINDS), kind),
                     "notes": self.visit_notes.draw(self.rng, kind, rows.size)})
 
     def _query(self, rows: np.ndarray) -> pa.Array:
