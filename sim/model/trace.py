@@ -7,6 +7,7 @@ added at export (:mod:`sim.trace`), not here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from sim.model.arrivals.poisson import DIFFICULTIES, SOURCES, URGENCIES
@@ -20,12 +21,39 @@ Row = tuple[float, str, str, str, str, int, int, dict[str, Any]]
 
 
 class Tracer:
-    """Rows of ``(t, op, actor_role, actor_id, actor_unit, case, grid, payload)``."""
+    """Operations as columns (one list per field, so the export reads each in one pass):
+    ``t, op, role, actor, unit, case, grid, fields``."""
 
     def __init__(self, m: Model) -> None:
         self.m = m
-        self.rows: list[Row] = []
+        self.t: list[float] = []
+        self.op: list[str] = []
+        self.role: list[str] = []
+        self.actor: list[str] = []
+        self.unit: list[str] = []
+        self.case: list[int] = []
+        self.grid: list[int] = []
+        self.fields: list[dict[str, Any]] = []
         self.patrol_seq = 0
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def _add(self, t: float, op: str, role: str, actor: str, unit: str, case: int, g: int,
+             fields: dict[str, Any], times: int = 1) -> None:
+        self.t += [t] * times
+        self.op += [op] * times
+        self.role += [role] * times
+        self.actor += [actor] * times
+        self.unit += [unit] * times
+        self.case += [case] * times
+        self.grid += [g] * times
+        self.fields += [fields] * times
+
+    def rows(self) -> Iterator[Row]:
+        """The operations as ``(t, op, role, actor, unit, case, grid, fields)`` tuples."""
+        return zip(self.t, self.op, self.role, self.actor, self.unit, self.case, self.grid,
+                   self.fields, strict=True)
 
     def _actor(self, g: int, fields: dict[str, Any]) -> tuple[str, str, str]:
         m, w = self.m, self.m.world
@@ -67,7 +95,7 @@ class Tracer:
             if op == "case.dispatch":  # the unit a platform's dispatch call must name
                 fields["to_unit"] = str(self._actor(g, {"actor": fields["to"]})[2])
             role, actor, unit = self._actor(g, fields)
-        self.rows.append((t, op, role, actor, str(unit), i, g, fields))
+        self._add(t, op, role, actor, str(unit), i, g, fields)
 
     def patrol(self, g: int, pool: Pool, start: float, hours: float) -> None:
         """A patrol of ``hours`` begun by ``pool`` at ``start``: its start, a check-in
@@ -77,14 +105,14 @@ class Tracer:
         half = hours / 2 / pool.speed
         for op, after in (("patrol.start", 0.0), ("patrol.checkin", half),
                           ("patrol.end", 2 * half)):
-            self.rows.append((pool.cal.add(start, after), op, role, actor, str(unit), -1, g,
-                              {"patrol": self.patrol_seq}))
+            self._add(pool.cal.add(start, after), op, role, actor, str(unit), -1, g,
+                      {"patrol": self.patrol_seq})
 
     def visits(self, g: int, n: int, at: float) -> None:
         """``n`` door visits recorded at grid ``g``, done by ``at``."""
         role, actor, unit = self._actor(g, {"actor": "worker"})
-        for _ in range(n):
-            self.rows.append((at, "visit.record", role, actor, str(unit), -1, g, {}))
+        # the rows share one (empty) fields dict: nothing writes to it
+        self._add(at, "visit.record", role, actor, str(unit), -1, g, {}, times=n)
 
     def sources(self) -> tuple[str, ...]:
         """Report sources, for payload generation."""

@@ -8,7 +8,6 @@ nothing is serialised row by row in Python.
 from __future__ import annotations
 
 import os
-from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -58,25 +57,24 @@ def collect(m: Model, seed: int) -> tuple[Ops, np.random.Generator]:
     the random stream for their payloads."""
     if m.tracer is None:
         raise ValueError("the run was not traced: simulate(..., trace=True)")
-    rows = m.tracer.rows
-    n = len(rows)
-    col = lambda k: map(itemgetter(k), rows)  # noqa: E731
+    tr = m.tracer
+    n = len(tr)
     q_rng, p_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(
         seed, spawn_key=(TRACE_STREAM,)).spawn(2))
     q_t, q_case = resident_queries(m, q_rng)
     hh = m.arrivals.household[q_case]
     q_grid = m.arrivals.grid[q_case]
     ops = Ops(
-        t=np.concatenate([np.fromiter(col(0), np.float64, n), q_t]),
-        op=np.concatenate([np.fromiter(map(OP_CODE.__getitem__, col(1)), np.int8, n),
+        t=np.concatenate([np.array(tr.t, np.float64), q_t]),
+        op=np.concatenate([np.fromiter(map(OP_CODE.__getitem__, tr.op), np.int8, n),
                            np.full(q_case.size, OP_CODE["resident.query"], np.int8)]),
-        role=pa.array([*col(2), *(["resident"] * q_case.size)], pa.string()).dictionary_encode(),
+        role=pa.array(tr.role + ["resident"] * q_case.size, pa.string()).dictionary_encode(),
         # the model's resident id convention (household + 1)
-        actor=pa.array([*col(3), *(f"H{h + 1}" for h in hh.tolist())], pa.string()),
-        unit=pa.array([*col(4), *m.world.grid_code[q_grid].tolist()], pa.string()),
-        case=np.concatenate([np.fromiter(col(5), np.int64, n), q_case]),
-        grid=np.concatenate([np.fromiter(col(6), np.int64, n), q_grid]),
-        fields=[*col(7), *([{}] * q_case.size)],
+        actor=pa.array(tr.actor + [f"H{h + 1}" for h in hh.tolist()], pa.string()),
+        unit=pa.array(tr.unit + m.world.grid_code[q_grid].tolist(), pa.string()),
+        case=np.concatenate([np.array(tr.case, np.int64), q_case]),
+        grid=np.concatenate([np.array(tr.grid, np.int64), q_grid]),
+        fields=tr.fields + [{}] * q_case.size,
     )
     return ops, p_rng
 

@@ -32,7 +32,7 @@ def test_ties_keep_the_order_the_model_performed_them(traced: Traced) -> None:
     """Operations at one instant appear as the model emitted them (queries are not the
     model's)."""
     emitted: dict[float, list[tuple[str, int]]] = defaultdict(list)
-    for t, op, *_, case, _grid, _fields in traced.result.model.tracer.rows:
+    for t, op, *_, case, _grid, _fields in traced.result.model.tracer.rows():
         emitted[t * 3600.0].append((op, case))
     exported: dict[float, list[tuple[str, int]]] = defaultdict(list)
     for r in traced.rows:
