@@ -61,6 +61,13 @@ class Calendar:
             return t + hours
         if hours <= 0.0:
             return self.next_open(t)
+        # most work (minutes to hours) begins and ends inside one open shift: plain addition
+        r = t % WEEK
+        d = int(r // 24)
+        within = r - d * 24
+        if (d < 7 and self.is_workday[d] and within >= self.start
+                and within + hours <= self.end):
+            return t + hours
         return self.at(self.worked(t) + hours)
 
     def next_open(self, t: float) -> float:
