@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select
+from sqlalchemy import ColumnElement, bindparam, false, literal, or_, select
 
-from loadtest.platform.db import Database
+from loadtest.platform.db import Database, Prepared
 from loadtest.platform.directory import Directory, UnitInfo
 from loadtest.platform.models import USERS, Case, CaseHolder, Patrol, Record, Visit, table
 from loadtest.platform.states import CENTRE_ROLES, GRID_ROLES, Relation, Role
@@ -143,25 +143,27 @@ def _held_by(unit_ids: set[int]) -> ColumnElement[bool]:
 
 
 def _one_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
-    """``column IN values``, as a plain equality when there is one value (the usual case): an
-    IN list is re-rendered for every execution, an equality is compiled once."""
-    ordered = sorted(values)
-    return column == ordered[0] if len(ordered) == 1 else column.in_(ordered)
+    """``column IN (...)`` with one bound parameter per value.
+
+    A plain IN list is an "expanding" parameter that SQLAlchemy renders anew for every
+    execution; separate parameters are compiled once, as a `Prepared` statement needs.
+    """
+    return column.in_([literal(v, column.type) for v in sorted(values)])
 
 
 @lru_cache(maxsize=4096)
 def lookup(
     actor: Actor, model: type[Case] | type[Patrol], column: str, *, for_update: bool = False
-) -> Select[Any]:
+) -> Prepared:
     """SELECT one row of ``model`` by ``column = :ref``, if the actor may see it.
 
-    Built once per actor: SQLAlchemy derives a cache key from a statement's whole tree (here
-    with the visibility subquery) each time a new statement object is executed, which costs
-    more than running the query.
+    Built once per actor (and compiled once per shape, see `Prepared`): SQLAlchemy would
+    otherwise derive a cache key from the statement's whole tree (here with the visibility
+    subquery) on every execution, which costs more than running the query.
     """
     columns = table(model)
     stmt = select(columns).where(columns.c[column] == bindparam("ref"), visible(actor, model))
-    return stmt.with_for_update() if for_update else stmt
+    return Prepared(stmt.with_for_update() if for_update else stmt)
 
 
 def relations(actor: Actor, case: Record, directory: Directory) -> set[Relation]:

@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, Row, Table, insert, select
+from fastapi.security import HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from loadtest.platform.auth import Actor, Registry
-from loadtest.platform.db import Database
+from loadtest.platform.db import Database, Prepared
 from loadtest.platform.errors import ApiError, conflict, not_found, unauthenticated
 from loadtest.platform.models import IDEMPOTENCY_KEYS, Case, Patrol, Record, Visit
 
@@ -48,38 +50,53 @@ class Platform:
         return await run_in_threadpool(work)
 
 
-# Dependencies are `async def` on purpose: FastAPI runs sync dependencies on the threadpool,
-# one thread hop each.
-async def get_platform(request: Request) -> Platform:
-    """The platform of the app serving ``request``."""
+def platform_of(request: Request) -> Platform:
+    """The platform of the app serving ``request``.
+
+    A plain call rather than a FastAPI dependency: resolving a dependency costs more per
+    request than the request's own SQL statements, and routes need the request anyway.
+    """
     platform: Platform = request.app.state.platform
     return platform
 
 
-_bearer = HTTPBearer(auto_error=False, description="token from `gridsim platform seed`")
+class BearerActor(HTTPBearer):
+    """The caller named by the bearer token; 401 without a known one.
 
+    The only dependency a route has (rather than platform → credentials → actor), for the
+    same reason as `platform_of`; as an HTTPBearer it still documents the security scheme in
+    OpenAPI. ``__call__`` is `async def` on purpose: FastAPI runs sync dependencies on the
+    threadpool, one thread hop each.
+    """
 
-async def current_actor(
-    platform: Annotated[Platform, Depends(get_platform)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Actor:
-    """The caller named by the bearer token; 401 without one."""
-    if credentials is None:
-        raise unauthenticated()
-    # A cache hit costs nothing; a miss reads one user row (once per token and app).
-    return actor_for_token(platform, credentials.credentials)
+    async def __call__(self, request: Request) -> Actor:  # type: ignore[override]
+        """The actor for the request's ``Authorization: Bearer`` token."""
+        # HTTPBearer's own parsing, without the credentials model it would build.
+        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        if scheme.lower() != "bearer" or not token:
+            raise unauthenticated()
+        return actor_for_token(platform_of(request), token)
 
 
 def actor_for_token(platform: Platform, token: str) -> Actor:
     """The actor for a raw token; 401 if unknown."""
+    # A cache hit costs nothing; a miss reads one user row (once per token and app).
     actor = platform.registry.actor(token)
     if actor is None:
         raise unauthenticated()
     return actor
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
-ActorDep = Annotated[Actor, Depends(current_actor)]
+ActorDep = Annotated[
+    Actor,
+    Depends(
+        BearerActor(
+            scheme_name="HTTPBearer",
+            auto_error=False,
+            description="token from `gridsim platform seed`",
+        )
+    ),
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -103,38 +120,50 @@ def parse_ref(ref: str, what: str) -> Ref:
     raise not_found(what)
 
 
+@cache  # one prepared statement per model
+def _external_id_owner(model: type[Case] | type[Patrol] | type[Visit]) -> Prepared:
+    return Prepared(select(model.id).where(model.external_id == bindparam("external_id")))
+
+
 def check_new_external_id(
     conn: Connection, model: type[Case] | type[Patrol] | type[Visit], external_id: str | None
 ) -> None:
     """409 if another row of ``model`` already has ``external_id`` (client ids are unique)."""
     if external_id is None:
         return
-    existing = conn.scalar(select(model.id).where(model.external_id == external_id))
+    existing = _external_id_owner(model).first(conn, {"external_id": external_id})
     if existing is not None:
-        raise conflict("duplicate_external_id", f"{external_id!r} exists", id=existing)
+        raise conflict("duplicate_external_id", f"{external_id!r} exists", id=existing.id)
+
+
+@cache  # one prepared statement per table
+def _inserter(into: Table) -> Prepared:
+    return Prepared(insert(into).returning(into.c.id))
 
 
 def insert_record(conn: Connection, into: Table, values: dict[str, Any]) -> Record:
-    """Insert one row; returns it, with its new id, as a Record.
-
-    The values travel as execution parameters, not in the statement: the statement then has
-    the same cache key every time, which SQLAlchemy would otherwise recompute per value.
-    """
-    new_id = conn.execute(insert(into), values).inserted_primary_key[0]
-    return Record({"id": new_id, **values})
+    """Insert one row; returns it, with its new id, as a Record."""
+    inserted = _inserter(into).first(conn, values)
+    assert inserted is not None  # RETURNING answers with the row inserted
+    return Record({"id": inserted.id, **values})
 
 
 Work = Callable[[Connection], tuple[int, Any]]
 
 
-def _lookup(conn: Connection, user_id: str, key: str) -> Row[Any] | None:
-    k = IDEMPOTENCY_KEYS.c
-    return conn.execute(
-        select(k.method, k.path, k.status_code, k.body).where(k.user_id == user_id, k.key == key)
-    ).first()
+_K = IDEMPOTENCY_KEYS.c
+_STORED_ANSWER = Prepared(
+    select(_K.method, _K.path, _K.status_code, _K.body).where(
+        _K.user_id == bindparam("user_id"), _K.key == bindparam("key")
+    )
+)
 
 
-def _replay(record: Row[Any], method: str, path: str) -> JSONResponse:
+def _lookup(conn: Connection, user_id: str, key: str) -> Record | None:
+    return _STORED_ANSWER.first(conn, {"user_id": user_id, "key": key})
+
+
+def _replay(record: Record, method: str, path: str) -> JSONResponse:
     if (record.method, record.path) != (method, path):
         raise ApiError(
             422,
@@ -152,7 +181,8 @@ def run_write(
     Only successful answers are stored: an error rolls the transaction back, key and all, so a
     retry is judged afresh.
     """
-    method, path = request.method, request.url.path
+    # The path as routed (`request.url.path` would build a whole URL object to give it back).
+    method, path = request.method, request.scope["path"]
     try:
         with platform.db.write() as conn:
             if key is not None:
@@ -161,8 +191,9 @@ def run_write(
                     return _replay(stored, method, path)
             status, body = work(conn)
             if key is not None:
-                conn.execute(
-                    insert(IDEMPOTENCY_KEYS),
+                insert_record(
+                    conn,
+                    IDEMPOTENCY_KEYS,
                     {
                         "user_id": actor.user_id,
                         "key": key,

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loadtest.platform.auth import Actor, lookup, relations
 from loadtest.platform.context import Ref, check_new_external_id, insert_record
+from loadtest.platform.db import Prepared
 from loadtest.platform.directory import Directory
 from loadtest.platform.errors import ApiError, conflict, forbidden, not_found, unprocessable
 from loadtest.platform.models import (
@@ -53,10 +54,10 @@ def load_case(conn: Connection, actor: Actor, ref: Ref, *, for_update: bool = Fa
     it and relies on its single writer.
     """
     column, value = ref
-    row = conn.execute(lookup(actor, Case, column, for_update=for_update), {"ref": value}).first()
-    if row is None:
+    case = lookup(actor, Case, column, for_update=for_update).first(conn, {"ref": value})
+    if case is None:
         raise not_found("case")
-    return Record(row._mapping)
+    return case
 
 
 def _write_event(
@@ -215,7 +216,7 @@ def apply_transition(
             "at": at,
             "active": True,
         }
-        conn.execute(insert(ASSIGNMENTS), assignment)
+        insert_record(conn, ASSIGNMENTS, assignment)
         case.sender_id, case.deadline = sender, deadline
     elif t.holder is HolderChange.SENDER:
         _unwind_assignment(conn, case)
@@ -236,29 +237,28 @@ def apply_transition(
     return _write_event(conn, case, actor, op, at, state.value, holder_before, detail)
 
 
-# Built once; the values travel as parameters (the columns to set are the parameters named
-# after columns), so every execution shares one cache key.
-_UPDATE_CASE = update(CASES).where(
-    CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version")
+# Prepared once; the values travel as parameters (the columns to set are the parameters named
+# after columns).
+_UPDATE_CASE = Prepared(
+    update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
 )
 _REMEMBER_HOLDER = {
-    "sqlite": sqlite.insert(CASE_HOLDERS).on_conflict_do_nothing(),
-    "postgresql": postgresql.insert(CASE_HOLDERS).on_conflict_do_nothing(),
+    "sqlite": Prepared(sqlite.insert(CASE_HOLDERS).on_conflict_do_nothing()),
+    "postgresql": Prepared(postgresql.insert(CASE_HOLDERS).on_conflict_do_nothing()),
 }
 
 
 def _save_case(conn: Connection, case: Record) -> None:
     """Write the case's changed columns if nobody else changed it since it was read."""
     params = {**case.changes(), "version": case.version + 1}
-    result = conn.execute(_UPDATE_CASE, {**params, "b_id": case.id, "b_version": case.version})
-    if result.rowcount != 1:
+    if _UPDATE_CASE.run(conn, {**params, "b_id": case.id, "b_version": case.version}) != 1:
         raise conflict("conflict", "the case changed concurrently; retry")
     case.version += 1
 
 
 def _remember_holder(conn: Connection, case_id: int, unit_id: int) -> None:
     """Add (case, unit) to the holder history in one statement, ignoring a repeat."""
-    conn.execute(_REMEMBER_HOLDER[conn.dialect.name], {"case_id": case_id, "unit_id": unit_id})
+    _REMEMBER_HOLDER[conn.dialect.name].run(conn, {"case_id": case_id, "unit_id": unit_id})
 
 
 def _unwind_assignment(conn: Connection, case: Record) -> None:

@@ -11,13 +11,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, select
 
-from loadtest.platform.auth import visible
+from loadtest.platform.auth import Actor, visible
 from loadtest.platform.context import (
     ActorDep,
     IdempotencyKey,
-    PlatformDep,
     Ref,
     parse_ref,
+    platform_of,
     run_write,
 )
 from loadtest.platform.models import AUDIT_EVENTS, CASES, Case
@@ -55,13 +55,10 @@ router = APIRouter(prefix="/api", tags=["cases"])
     responses={201: {"model": CaseOut}, **ERROR_RESPONSES},
 )
 async def report(
-    body: CaseReport,
-    request: Request,
-    platform: PlatformDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
+    body: CaseReport, request: Request, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
     """Create a case held by its grid's unit."""
+    platform = platform_of(request)
     directory = platform.registry.directory
 
     def work(conn: Connection) -> tuple[int, Any]:
@@ -120,10 +117,10 @@ def _add_transition_route(spec: TransitionEndpoint) -> None:
         ref: str,
         body: spec.body,  # type: ignore[name-defined]
         request: Request,
-        platform: PlatformDep,
         actor: ActorDep,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
+        platform = platform_of(request)
         directory = platform.registry.directory
         op = spec.op(body)
 
@@ -154,7 +151,7 @@ for _spec in TRANSITION_ENDPOINTS:
 
 @router.get("/cases", summary="list visible cases", responses={200: {"model": CaseList}})
 async def list_cases(
-    platform: PlatformDep,
+    request: Request,
     actor: ActorDep,
     state: State | None = None,
     grid: str | None = None,
@@ -164,6 +161,7 @@ async def list_cases(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> JSONResponse:
     """Cases the caller may see, filtered, by ascending id (keyset pagination)."""
+    platform = platform_of(request)
     directory = platform.registry.directory
     stmt = select(CASES).where(visible(actor, Case), Case.id > after_id)
     if state is not None:
@@ -187,7 +185,9 @@ async def list_cases(
     return await platform.run(work, long=limit > 100)
 
 
-async def _read_case(platform: PlatformDep, actor: ActorDep, ref: Ref) -> JSONResponse:
+async def _read_case(request: Request, actor: Actor, ref: Ref) -> JSONResponse:
+    platform = platform_of(request)
+
     def work() -> JSONResponse:
         with platform.db.read() as conn:
             case = load_case(conn, actor, ref)
@@ -202,10 +202,10 @@ async def _read_case(platform: PlatformDep, actor: ActorDep, ref: Ref) -> JSONRe
     responses={200: {"model": CaseOut}, **ERROR_RESPONSES},
 )
 async def get_case_by_external(
-    external_id: str, platform: PlatformDep, actor: ActorDep
+    external_id: str, request: Request, actor: ActorDep
 ) -> JSONResponse:
     """One visible case by external id."""
-    return await _read_case(platform, actor, ("external_id", external_id))
+    return await _read_case(request, actor, ("external_id", external_id))
 
 
 @router.get(
@@ -213,9 +213,9 @@ async def get_case_by_external(
     summary="a case (resident.query)",
     responses={200: {"model": CaseOut}, **ERROR_RESPONSES},
 )
-async def get_case(ref: str, platform: PlatformDep, actor: ActorDep) -> JSONResponse:
+async def get_case(ref: str, request: Request, actor: ActorDep) -> JSONResponse:
     """One visible case by id or ``ext:<external_id>``."""
-    return await _read_case(platform, actor, parse_ref(ref, "case"))
+    return await _read_case(request, actor, parse_ref(ref, "case"))
 
 
 @router.get(
@@ -223,8 +223,9 @@ async def get_case(ref: str, platform: PlatformDep, actor: ActorDep) -> JSONResp
     summary="the case's audit log",
     responses={200: {"model": list[EventOut]}, **ERROR_RESPONSES},
 )
-async def get_audit(ref: str, platform: PlatformDep, actor: ActorDep) -> JSONResponse:
+async def get_audit(ref: str, request: Request, actor: ActorDep) -> JSONResponse:
     """Every event of a visible case, in order."""
+    platform = platform_of(request)
     directory = platform.registry.directory
     case_ref = parse_ref(ref, "case")
 

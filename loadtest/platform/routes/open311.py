@@ -21,8 +21,8 @@ from loadtest.platform.catalog import BY_CODE, SERVICES, ServiceType
 from loadtest.platform.context import (
     IdempotencyKey,
     Platform,
-    PlatformDep,
     actor_for_token,
+    platform_of,
     run_write,
 )
 from loadtest.platform.directory import Directory
@@ -181,10 +181,9 @@ def _report_body(form: dict[str, Any], grid: str) -> CaseReport:
 
 
 @router.post("/requests.json", status_code=201, summary="POST Service Request")
-async def post_request(
-    request: Request, platform: PlatformDep, key: IdempotencyKey = None
-) -> JSONResponse:
+async def post_request(request: Request, key: IdempotencyKey = None) -> JSONResponse:
     """case.report through Open311; ``api_key`` (or a Bearer header) is the reporter's token."""
+    platform = platform_of(request)
     form = await _form(request)
     return await platform.run(lambda: _create_request(platform, request, form, key))
 
@@ -230,8 +229,9 @@ def _csv(value: str | None) -> list[str]:
 
 
 @router.get("/requests.json", summary="GET Service Requests")
-async def get_requests(request: Request, platform: PlatformDep) -> JSONResponse:
+async def get_requests(request: Request) -> JSONResponse:
     """Visible requests, newest first, at most 1000, within a window of at most 90 days."""
+    platform = platform_of(request)
     params = request.query_params
     actor = actor_for_token(platform, _token(request, params))
     stmt = select(CASES).where(visible(actor, Case))
@@ -274,10 +274,9 @@ async def get_requests(request: Request, platform: PlatformDep) -> JSONResponse:
 
 
 @router.get("/requests/{service_request_id}.json", summary="GET Service Request")
-async def get_request(
-    service_request_id: str, request: Request, platform: PlatformDep
-) -> JSONResponse:
+async def get_request(service_request_id: str, request: Request) -> JSONResponse:
     """One visible request, as a one-element list (the spec's shape)."""
+    platform = platform_of(request)
     actor = actor_for_token(platform, _token(request, request.query_params))
     if not service_request_id.isdigit():
         raise not_found(f"service_request_id {service_request_id}")

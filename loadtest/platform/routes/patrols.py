@@ -6,16 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Connection, Row, update
+from sqlalchemy import Connection, update
 
 from loadtest.platform.auth import Actor, lookup
 from loadtest.platform.context import (
     ActorDep,
     IdempotencyKey,
-    PlatformDep,
     check_new_external_id,
     insert_record,
     parse_ref,
+    platform_of,
     run_write,
 )
 from loadtest.platform.directory import Directory, Placement
@@ -50,11 +50,11 @@ def _worker_placement(directory: Directory, actor: Actor, grid: str) -> Placemen
     return placement
 
 
-def _own_patrol(conn: Connection, actor: Actor, ref: str) -> Row[Any]:
+def _own_patrol(conn: Connection, actor: Actor, ref: str) -> Record:
     """The caller's ongoing patrol, locked for update; 404 if invisible, 403 if someone else's,
     409 if it has ended."""
     column, value = parse_ref(ref, "patrol")
-    patrol = conn.execute(lookup(actor, Patrol, column, for_update=True), {"ref": value}).first()
+    patrol = lookup(actor, Patrol, column, for_update=True).first(conn, {"ref": value})
     if patrol is None:
         raise not_found("patrol")
     if patrol.user_id != actor.user_id:
@@ -64,10 +64,11 @@ def _own_patrol(conn: Connection, actor: Actor, ref: str) -> Row[Any]:
     return patrol
 
 
-async def _create_field_record(platform: Any, actor: Any, key: str | None, request: Request,
+async def _create_field_record(actor: Any, key: str | None, request: Request,
                                body: Any, model: Any, table: Any, view: Any,
                                fields: dict[str, Any]) -> JSONResponse:
     """Create a patrol or a visit in one of the caller's grids (idempotent, one transaction)."""
+    platform = platform_of(request)
     placement = _worker_placement(platform.registry.directory, actor, body.grid)
 
     def work(conn: Connection) -> tuple[int, Any]:
@@ -88,13 +89,12 @@ async def _create_field_record(platform: Any, actor: Any, key: str | None, reque
 async def start_patrol(
     body: PatrolStart,
     request: Request,
-    platform: PlatformDep,
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Start a patrol of one of the caller's grids."""
     return await _create_field_record(
-        platform, actor, key, request, body, Patrol, PATROLS, patrol_view,
+        actor, key, request, body, Patrol, PATROLS, patrol_view,
         {"started_at": event_time(body.at), "ended_at": None, "checkin_count": 0})
 
 
@@ -108,11 +108,11 @@ async def checkin(
     ref: str,
     body: CheckinBody,
     request: Request,
-    platform: PlatformDep,
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record a point of an ongoing patrol."""
+    platform = platform_of(request)
 
     def work(conn: Connection) -> tuple[int, Any]:
         patrol = _own_patrol(conn, actor, ref)
@@ -143,14 +143,14 @@ async def end_patrol(
     ref: str,
     body: PatrolEnd,
     request: Request,
-    platform: PlatformDep,
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """End an ongoing patrol."""
+    platform = platform_of(request)
 
     def work(conn: Connection) -> tuple[int, Any]:
-        patrol = Record(_own_patrol(conn, actor, ref)._mapping)
+        patrol = _own_patrol(conn, actor, ref)
         patrol.ended_at = event_time(body.at)
         conn.execute(update(PATROLS).where(PATROLS.c.id == patrol.id).values(patrol.changes()))
         return 200, patrol_view(patrol)
@@ -161,13 +161,14 @@ async def end_patrol(
 @router.get(
     "/patrols/{ref}", summary="a patrol", responses={200: {"model": PatrolOut}, **ERROR_RESPONSES}
 )
-async def get_patrol(ref: str, platform: PlatformDep, actor: ActorDep) -> JSONResponse:
+async def get_patrol(ref: str, request: Request, actor: ActorDep) -> JSONResponse:
     """One visible patrol by id or ``ext:<external_id>``."""
+    platform = platform_of(request)
     column, value = parse_ref(ref, "patrol")
 
     def work() -> JSONResponse:
         with platform.db.read() as conn:
-            patrol = conn.execute(lookup(actor, Patrol, column), {"ref": value}).first()
+            patrol = lookup(actor, Patrol, column).first(conn, {"ref": value})
             if patrol is None:
                 raise not_found("patrol")
             return JSONResponse(patrol_view(patrol))
@@ -184,12 +185,11 @@ async def get_patrol(ref: str, platform: PlatformDep, actor: ActorDep) -> JSONRe
 async def record_visit(
     body: VisitRecord,
     request: Request,
-    platform: PlatformDep,
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record a door visit in one of the caller's grids."""
     return await _create_field_record(
-        platform, actor, key, request, body, Visit, VISITS, visit_view,
+        actor, key, request, body, Visit, VISITS, visit_view,
         {"at": event_time(body.at), "kind": body.kind, "household": body.household,
          "notes": body.notes})
