@@ -32,6 +32,14 @@ class Centres:
         i = self.tiers.index(tier)
         return self.tiers[i + 1] if i + 1 < len(self.tiers) else None
 
+    def overseer(self, handler: str) -> str:
+        """The centre tier that supervises (督办) ``handler``'s work: the centre that dispatched
+        a department (``dept:<key>@<tier>``), else the centre above the one handling it; the
+        top centre supervises its own work, as nobody is above it."""
+        if handler.startswith("dept:"):
+            return handler.rpartition("@")[2]
+        return self.above(handler) or handler
+
 
 def build_centres(env: simpy.Environment, w: World, s: Scenario,
                   city_share: float = 1.0) -> Centres:

@@ -279,7 +279,8 @@ class Model:
                     self.emit("case.explain_overdue", i, actor=handler, at=t)
             if self.rules.deadlines.supervision.enabled:
                 c.supervision[i] = level
-                self.emit("case.supervise", i, level=("", "yellow", "red")[level], at=t)
+                self.emit("case.supervise", i, level=("", "yellow", "red")[level], at=t,
+                          actor=self.centres.overseer(handler))
 
     # --- tracing (free when off) ----------------------------------------------------------
     def emit(self, op: str, case: int, **fields: Any) -> None:

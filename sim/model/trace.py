@@ -74,23 +74,30 @@ class Tracer:
         return (f"{tier}_staff", m.centres.actors[tier][unit],
                 w.city_code if code is None else code[unit])
 
+    def reporter(self, i: int, source: str) -> tuple[str, str, str]:
+        """Who reports case ``i`` from ``source`` on the platform, and answers a resident's
+        later question about it: the resident, the grid worker who found it on patrol, the
+        hotline's centre (the lowest) taking the call, or the top centre passing on a
+        department's referral."""
+        m = self.m
+        g = int(m.arrivals.grid[i])
+        if source == "resident":
+            return "resident", f"H{int(m.arrivals.household[i]) + 1}", m.world.grid_code[g]
+        if source == "patrol":
+            return self._actor(g, {"actor": "worker"})
+        tier = m.centres.tiers[0] if source == "hotline" else m.centres.tiers[-1]
+        return self._actor(g, {"tier": tier})
+
     def case_op(self, op: str, i: int, fields: dict[str, Any]) -> None:
         """A case operation."""
         m, a = self.m, self.m.arrivals
         g = int(a.grid[i])
         t = float(fields.pop("at", m.env.now))
         if op == "case.report":
-            source = fields["source"]
             fields.update(type=m.type_keys[int(a.type[i])], urgency=URGENCIES[a.urgency[i]],
                           difficulty=DIFFICULTIES[a.difficulty[i]],
                           household=int(a.household[i]))
-            if source == "resident":
-                role, actor, unit = "resident", f"H{int(a.household[i]) + 1}", m.world.grid_code[g]
-            elif source == "patrol":
-                role, actor, unit = self._actor(g, {"actor": "worker"})
-            else:
-                tier = m.centres.tiers[0] if source == "hotline" else m.centres.tiers[-1]
-                role, actor, unit = self._actor(g, {"tier": tier})
+            role, actor, unit = self.reporter(i, fields["source"])
         else:
             if op == "case.dispatch":  # the unit a platform's dispatch call must name
                 fields["to_unit"] = str(self._actor(g, {"actor": fields["to"]})[2])

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sim.model.arrivals.poisson import SOURCES
 from sim.model.engine import Model
 from sim.trace.jsontext import join, labels, strings, text_bytes
 from sim.trace.payload import Ops, Payloads
@@ -62,16 +63,23 @@ def collect(m: Model, seed: int) -> tuple[Ops, np.random.Generator]:
     q_rng, p_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(
         seed, spawn_key=(TRACE_STREAM,)).spawn(2))
     q_t, q_case = resident_queries(m, q_rng)
-    hh = m.arrivals.household[q_case]
     q_grid = m.arrivals.grid[q_case]
+    # asked on the platform by whoever reported it: the resident, or the hotline for a caller
+    q_role: list[str] = []
+    q_actor: list[str] = []
+    q_unit: list[str] = []
+    for i, source in zip(q_case.tolist(), m.cases.entry_source[q_case].tolist(), strict=True):
+        role, actor, unit = tr.reporter(i, SOURCES[source])
+        q_role.append(role)
+        q_actor.append(actor)
+        q_unit.append(str(unit))
     ops = Ops(
         t=np.concatenate([np.array(tr.t, np.float64), q_t]),
         op=np.concatenate([np.fromiter(map(OP_CODE.__getitem__, tr.op), np.int8, n),
                            np.full(q_case.size, OP_CODE["resident.query"], np.int8)]),
-        role=pa.array(tr.role + ["resident"] * q_case.size, pa.string()).dictionary_encode(),
-        # the model's resident id convention (household + 1)
-        actor=pa.array(tr.actor + [f"H{h + 1}" for h in hh.tolist()], pa.string()),
-        unit=pa.array(tr.unit + m.world.grid_code[q_grid].tolist(), pa.string()),
+        role=pa.array(tr.role + q_role, pa.string()).dictionary_encode(),
+        actor=pa.array(tr.actor + q_actor, pa.string()),
+        unit=pa.array(tr.unit + q_unit, pa.string()),
         case=np.concatenate([np.array(tr.case, np.int64), q_case]),
         grid=np.concatenate([np.array(tr.grid, np.int64), q_grid]),
         fields=tr.fields + [{}] * q_case.size,

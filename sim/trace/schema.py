@@ -57,7 +57,10 @@ contact throughout a trace. Keys besides ``at``, per operation:
 - ``case.explain_overdue``: ``text`` (the written explanation, 002 第十九条), ``deadline``
   missed.
 - ``case.supervise``: ``level`` (yellow, red, or coordination for 001 五.3 matters),
-  ``note``, ``deadline``, ``tier`` (for coordination; null for yellow and red).
+  ``note``, ``deadline``, ``tier`` (for coordination; null for yellow and red). Yellow and
+  red cards come from the overseeing centre (the one that dispatched the department, or the
+  one above a centre handling the case itself; the top centre for its own work); a
+  coordination referral from the centre holding the case.
 - ``case.verify``: ``passed``, ``result``.
 - ``case.close``: ``tier`` closing (grid when the worker resolved it on the spot).
 - ``patrol.start``, ``patrol.end``: ``patrol`` (``P00000001``, one per patrol of one grid).
@@ -65,7 +68,8 @@ contact throughout a trace. Keys besides ``at``, per operation:
   ``lat``/``lon`` (null), ``note``.
 - ``visit.record``: ``external_id`` (``V00000001``, in time order), ``household``, ``kind``
   (floating_renter, difficulty, key_person, elderly_alone, disabled), ``notes``.
-- ``resident.query``: ``external_id`` (the case asked about).
+- ``resident.query``: ``external_id`` (the case asked about). The actor is who reported the
+  case: the resident, or for a hotline caller the hotline's centre, which answers the call.
 
 ``deadline`` on dispatch, escalate, assign_down and supervise is the case's handling deadline
 as the case table holds it at the end of the run (set when the case was last assigned).

@@ -69,6 +69,8 @@ def test_residents_ask_once_while_their_case_is_open(traced: Traced) -> None:
     cases = traced.cases
     report_t = {r["case"]: r["t"] for r in traced.of("case.report")}
     close_t = {r["case"]: r["t"] for r in traced.of("case.close")}
+    reporter = {r["case"]: (r["actor_role"], r["actor_id"], r["actor_unit"])
+                for r in traced.of("case.report")}
     queries = traced.of("resident.query")
     asked = [r["case"] for r in queries]
     assert len(asked) == len(set(asked))
@@ -78,7 +80,11 @@ def test_residents_ask_once_while_their_case_is_open(traced: Traced) -> None:
     horizon = traced.result.model.horizon * 3600
     for r in queries:
         assert report_t[r["case"]] <= r["t"] <= close_t.get(r["case"], horizon)
-        assert r["actor_role"] == "resident" and r["actor_unit"] == r["grid"]
+        # asked by whoever reported it: the resident, or the hotline's centre for a caller
+        report = reporter[r["case"]]
+        assert (r["actor_role"], r["actor_id"], r["actor_unit"]) == report
+        source = cases[r["case"]]["source"]
+        assert (r["actor_role"] == "resident") == (source == "resident"), source
         assert r["payload"]["external_id"] == r["case"]
 
 
