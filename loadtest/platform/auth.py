@@ -178,8 +178,10 @@ def relations(actor: Actor, case: Record, directory: Directory) -> set[Relation]
     if actor.role in CENTRE_ROLES:
         if actor.unit.id in (case.township_id, case.county_id, case.city_id):
             out.add(Relation.LINE)
-        if actor.unit.id == case.sender_id or directory.is_strictly_above(
-            actor.unit.id, case.holder_id
+        if (
+            actor.unit.id == case.sender_id
+            or directory.is_strictly_above(actor.unit.id, case.holder_id)
+            or (Relation.HOLDER in out and directory.centre_above(case.holder_id) is None)
         ):
             out.add(Relation.OVERSEER)
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 def _text() -> Any:
@@ -91,11 +91,25 @@ class ReturnBody(Body):
     reason: str | None = Field(default=None, max_length=2000)
 
 
+class KeepBody(Body):
+    """自办: the holding centre handles the case itself."""
+
+    deadline: datetime
+
+
 class HandleBody(Body):
-    """处置; ``on_spot`` is the grid worker's 首接初办 resolution."""
+    """处置; ``on_spot`` is the grid worker's 首接初办 resolution, ``resolved`` false a grid
+    worker's first handling that did not resolve the matter (it is escalated next)."""
 
     result: str | None = _text()
     on_spot: bool = False
+    resolved: bool = True
+
+    @model_validator(mode="after")
+    def _on_spot_is_resolved(self) -> HandleBody:
+        if self.on_spot and not self.resolved:
+            raise ValueError("on_spot means resolved on the spot: resolved cannot be false")
+        return self
 
 
 class FeedbackBody(Body):
@@ -119,6 +133,10 @@ class SuperviseBody(Body):
     """督办 at a level."""
 
     level: Literal["yellow", "red"]
+
+
+class CoordinationBody(Body):
+    """Refer a matter needing several departments to coordination (001 五.3)."""
 
 
 class ExplanationBody(Body):

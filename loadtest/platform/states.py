@@ -3,8 +3,9 @@
 The lifecycle is design.md's: reported (上报) → accepted (受理) → in the hands of some unit
 (dispatched 分流 to a department, escalated to the next centre up, assigned down 交办, returned
 退回, or sent back for rework) → handled (处置, or resolved on the spot 首接初办) → feedback
-given (反馈) → verified (核查) → closed (结案). Supervision (督办) and written explanations of
-overdue work (002 第十九条) are events that leave the state as it is.
+given (反馈) → verified (核查) → closed (结案). Supervision (督办), written explanations of
+overdue work (002 第十九条), a referral to coordination (001 五.3) and a worker's first handling
+that does not resolve the matter are events that leave the state as it is.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ class Relation(StrEnum):
 
     HOLDER = "holder"  # acts for the unit currently holding the case
     LINE = "line"  # covers the case's grid: its grid worker, or a centre above the grid
-    OVERSEER = "overseer"  # sent the current assignment, or is a centre above the holder
+    # sent the current assignment, or is a centre above the holder, or is the top centre and
+    # holds it (nobody is above the city to supervise its own work)
+    OVERSEER = "overseer"
 
 
 class HolderChange(StrEnum):
@@ -123,7 +126,8 @@ class Transition:
     """One operation: the states it may start from, where it leads, and who may do it.
 
     ``target`` None means the state is unchanged (supervision, explanations).
-    ``assigns`` means the operation creates a new assignment (with an optional deadline).
+    ``assigns`` means the operation creates a new assignment (with an optional deadline);
+    ``sets_deadline`` that it gives the current assignment the body's deadline instead.
     """
 
     op: str
@@ -133,6 +137,7 @@ class Transition:
     relations: frozenset[Relation]
     holder: HolderChange = HolderChange.SAME
     assigns: bool = False
+    sets_deadline: bool = False
 
     def target_from(self, state: State) -> State:
         """The state after applying this operation to a case in ``state``."""
@@ -143,6 +148,9 @@ _H = frozenset({Relation.HOLDER})
 _ANY_REL = frozenset(Relation)
 _CHECKERS = frozenset({Relation.LINE, Relation.OVERSEER})
 _REVIEWERS = GRID_ROLES | CENTRE_ROLES
+# Verification follows feedback, or handling itself where the rules do not require feedback
+# to the requester (and after rework, which is checked again without a second feedback).
+_VERIFIABLE = frozenset({State.HANDLED, State.FEEDBACK_GIVEN})
 
 TRANSITIONS: dict[str, Transition] = {
     t.op: t
@@ -165,6 +173,8 @@ TRANSITIONS: dict[str, Transition] = {
             HolderChange.BODY_DEPARTMENT,
             assigns=True,
         ),
+        # 自办: the holding centre handles the matter itself, by a deadline of its own.
+        Transition("keep", IN_HAND, State.DISPATCHED, CENTRE_ROLES, _H, sets_deadline=True),
         Transition(
             "escalate",
             IN_HAND,
@@ -194,6 +204,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("handle", IN_HAND, State.HANDLED, STAFF_ROLES, _H),
         # 首接初办: the grid worker resolves it on the spot and may close it itself.
         Transition("handle_on_spot", IN_HAND, State.RESOLVED_ON_SPOT, GRID_ROLES, _H),
+        # 首接初办 that does not resolve it: recorded; the worker escalates next.
+        Transition("handle_unresolved", IN_HAND, None, GRID_ROLES, _H),
         Transition(
             "feedback",
             frozenset({State.HANDLED, State.RESOLVED_ON_SPOT}),
@@ -203,14 +215,14 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "verify_pass",
-            frozenset({State.FEEDBACK_GIVEN}),
+            _VERIFIABLE,
             State.VERIFIED,
             _REVIEWERS,
             _CHECKERS,
         ),
         Transition(
             "verify_fail",
-            frozenset({State.FEEDBACK_GIVEN}),
+            _VERIFIABLE,
             State.REWORK,
             _REVIEWERS,
             # The holder has not changed since it handled the case, so rework goes back to it.
@@ -224,6 +236,9 @@ TRANSITIONS: dict[str, Transition] = {
             _ANY_REL,
         ),
         Transition("supervise", OPEN_STATES, None, CENTRE_ROLES, frozenset({Relation.OVERSEER})),
+        # 001 五.3: the holding centre refers a matter needing several departments to
+        # coordination; the case stays with it.
+        Transition("refer_coordination", IN_HAND, None, CENTRE_ROLES, _H),
         Transition("explain_overdue", OPEN_STATES - {State.REPORTED}, None, STAFF_ROLES, _H),
     )
 }

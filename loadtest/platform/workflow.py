@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loadtest.platform.auth import Actor, lookup, relations
@@ -182,8 +182,9 @@ def _check_guards(op: str, case: Record, at: datetime) -> None:
     if op == "explain_overdue":
         if case.deadline is None:
             raise conflict("no_deadline", "the current assignment has no deadline")
-        if at <= case.deadline:
-            raise conflict("not_overdue", "the current assignment's deadline has not passed")
+        # From the deadline on: at that instant the work is due and not done.
+        if at < case.deadline:
+            raise conflict("not_overdue", "the current assignment's deadline has not come")
 
 
 def apply_transition(
@@ -218,6 +219,9 @@ def apply_transition(
         }
         insert_record(conn, ASSIGNMENTS, assignment)
         case.sender_id, case.deadline = sender, deadline
+    elif t.sets_deadline:
+        case.deadline = event_time(body.deadline)  # type: ignore[attr-defined]
+        _set_current_deadline(conn, case.id, case.deadline)
     elif t.holder is HolderChange.SENDER:
         _unwind_assignment(conn, case)
 
@@ -259,6 +263,13 @@ def _save_case(conn: Connection, case: Record) -> None:
 def _remember_holder(conn: Connection, case_id: int, unit_id: int) -> None:
     """Add (case, unit) to the holder history in one statement, ignoring a repeat."""
     _REMEMBER_HOLDER[conn.dialect.name].run(conn, {"case_id": case_id, "unit_id": unit_id})
+
+
+def _set_current_deadline(conn: Connection, case_id: int, deadline: datetime) -> None:
+    """Give the case's current assignment (the top of its stack) a new deadline."""
+    a = ASSIGNMENTS.c
+    top = select(func.max(a.id)).where(a.case_id == case_id, a.active).scalar_subquery()
+    conn.execute(update(ASSIGNMENTS).where(a.id == top).values(deadline=deadline))
 
 
 def _unwind_assignment(conn: Connection, case: Record) -> None:

@@ -103,7 +103,7 @@ def add_case(b: TraceBuilder, n: int, t0: float, step: float) -> None:
         b.add(next(t), "case.handle", W1, g, case, resolved=True, on_spot=True, result="已清理")
         b.add(next(t), "case.close", W1, g, case, tier="grid")
         return
-    b.add(next(t), "case.handle", W1, g, case, resolved=False, on_spot=False)  # unsupported
+    b.add(next(t), "case.handle", W1, g, case, resolved=False, on_spot=False)
     b.add(next(t), "case.escalate", W1, g, case, tier="township", deadline=at(t0 + 86400))
     if kind == 4:  # the township assigns it back down to the grid, and supervises it
         b.add(next(t), "case.assign_down", TOWN, g, case, tier="township", to_unit=g,
@@ -160,15 +160,17 @@ def reference_ops(b: TraceBuilder, cases: int, spacing: float, step: float, patr
 
 
 class ServedPlatform:
-    """`gridsim platform serve` on a SQLite file; restartable on the same port."""
+    """`gridsim platform serve` on a SQLite file seeded with ``spec`` (default: the small
+    directory above); restartable on the same port."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, spec: DirectorySpec | None = None) -> None:
         self.db_path = tmp / "platform.db"
         self.url_db = f"sqlite:///{self.db_path}"
         db = Database(self.url_db)
-        tokens = seed(db, directory(), DEFAULT_SECRET)
+        tokens = seed(db, spec or directory(), DEFAULT_SECRET)
         db.dispose()
-        tokens[GRIDS[0]] = tokens["R0000001"]  # the grid's resident account, as unit_token
+        if spec is None:  # the grid's resident account, as unit_token
+            tokens[GRIDS[0]] = tokens["R0000001"]
         self.tokens = tmp / "tokens.json"
         self.tokens.write_text(json.dumps(tokens))
         self.port = free_port()
@@ -208,8 +210,9 @@ class ServedPlatform:
 
 
 @contextmanager
-def _served(tmp: Path) -> Iterator[ServedPlatform]:
-    served = ServedPlatform(tmp)
+def served_platform(tmp: Path, spec: DirectorySpec | None = None) -> Iterator[ServedPlatform]:
+    """A seeded platform, served while the block runs; always killed at the end."""
+    served = ServedPlatform(tmp, spec)
     try:
         served.start()
         yield served
@@ -221,7 +224,7 @@ def _served(tmp: Path) -> Iterator[ServedPlatform]:
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[ServedPlatform]:
     """A seeded reference platform of its own, served; always killed at the end."""
-    with _served(tmp_path) as served:
+    with served_platform(tmp_path) as served:
         yield served
 
 
@@ -229,5 +232,5 @@ def platform(tmp_path: Path) -> Iterator[ServedPlatform]:
 def shared_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPlatform]:
     """One reference platform for a module's tests (starting one takes seconds); tests must
     use case ids of their own."""
-    with _served(tmp_path_factory.mktemp("platform")) as served:
+    with served_platform(tmp_path_factory.mktemp("platform")) as served:
         yield served

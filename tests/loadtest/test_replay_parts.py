@@ -209,13 +209,15 @@ def test_variants_choose_by_payload() -> None:
         profile.select(op, {**CONTEXT, "payload": payload}), "state", "unsupported")
     assert state("case.handle", resolved=True, on_spot=True) == "resolved_on_spot"
     assert state("case.handle", resolved=True, on_spot=False) == "handled"
-    assert state("case.handle", resolved=False, on_spot=False) == "unsupported"
     assert state("case.verify", passed=False) == "rework"
     assert state("case.dispatch", to="dept:police@county") == "dispatched"
-    assert state("case.dispatch", to="township") == "unsupported"  # the centre keeps it
-    assert profile.select("case.supervise", {**CONTEXT, "payload": {"level": "red"}})
-    assert profile.select("case.supervise", {**CONTEXT, "payload": {"level": "coordination"}}) \
-        is None
+    path = lambda op, **payload: profile.select(  # noqa: E731
+        op, {**CONTEXT, "payload": payload}).path.text(CONTEXT)
+    assert path("case.dispatch", to="township").endswith("/keep")  # the centre keeps it
+    assert path("case.handle", resolved=False, on_spot=False).endswith("/handle")
+    assert path("case.supervise", level="red").endswith("/supervise")
+    assert path("case.supervise", level="coordination").endswith("/coordination")
+    assert profile.select("case.supervise", {**CONTEXT, "payload": {"level": "green"}}) is None
 
 
 def test_open311_posts_a_form() -> None:

@@ -169,6 +169,8 @@ def test_supervision_and_overdue_explanation(platform: Platform) -> None:
     assert out["case"]["supervision"] == "red" and out["case"]["state"] == "escalated"
     step(p, "C1", cid, "supervise", {"level": "yellow"})
     assert p.get("K1", f"/api/cases/{cid}").json()["supervision"] == "red"  # never lowered
+    out = step(p, "T11", cid, "explanations", {"at": at(4), "text": "到期未办结"})
+    assert out["event"]["op"] == "explain_overdue"  # due and not done at the deadline itself
     out = step(p, "T11", cid, "explanations", {"at": at(6), "text": "人手不足，已协调"})
     assert out["event"]["op"] == "explain_overdue"
     assert out["event"]["detail"]["text"] == "人手不足，已协调"
@@ -232,3 +234,73 @@ def test_me_and_health(platform: Platform) -> None:
     bad = p.client.get("/api/me", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401 and bad.json()["error"] == "unauthenticated"
     assert "/api/cases/{ref}/dispatch" in p.client.get("/openapi.json").json()["paths"]
+
+
+def test_first_handling_then_the_centre_keeps_it_and_refers_it_to_coordination(
+    platform: Platform,
+) -> None:
+    """The model's path through the township handling a case itself: the worker's first
+    handling that does not resolve it, escalation, 自办 with a deadline of the centre's own,
+    a referral to coordination (001 五.3), handling and verification without feedback."""
+    p = platform
+    cid = p.report("W111", G, at=T0)["id"]
+    step(p, "W111", cid, "accept", {"at": at(0)})
+    bad = p.post("W111", f"/api/cases/{cid}/handle", {"on_spot": True, "resolved": False})
+    assert bad.status_code == 422  # resolved on the spot and not resolved: contradictory
+    out = step(p, "W111", cid, "handle", {"at": at(1), "resolved": False, "result": "需上报"})
+    assert out["case"]["state"] == "accepted" and out["case"]["holder"]["code"] == G
+    assert out["event"]["op"] == "handle_unresolved"
+    step(p, "W111", cid, "escalate", {"at": at(2), "deadline": at(10)})
+    unresolved = p.post("T11", f"/api/cases/{cid}/handle", {"resolved": False})
+    assert unresolved.status_code == 403  # first handling is the grid worker's
+    grid_keeps = p.post("W111", f"/api/cases/{cid}/keep", {"deadline": at(30)})
+    assert grid_keeps.status_code == 403  # the worker no longer holds it, and is no centre
+    out = step(p, "T11", cid, "keep", {"at": at(3), "deadline": at(30)})
+    assert out["case"]["state"] == "dispatched" and out["case"]["holder"]["code"] == TOWNSHIP
+    assert out["case"]["deadline"] == "2024-03-02T06:00:00Z"
+    out = step(p, "T11", cid, "coordination", {"at": at(4), "note": "涉及多个部门"})
+    assert out["case"]["state"] == "dispatched" and out["event"]["op"] == "refer_coordination"
+    assert p.post("W111", f"/api/cases/{cid}/coordination", {}).status_code == 403
+    step(p, "T11", cid, "handle", {"at": at(20)})
+    step(p, "W111", cid, "verify", {"at": at(21), "passed": True})  # no feedback asked for
+    step(p, "T11", cid, "close", {"at": at(22)})
+    audit = p.get("T11", f"/api/cases/{cid}/audit").json()
+    assert [(e["op"], e["from_state"], e["to_state"]) for e in audit] == [
+        ("report", None, "reported"),
+        ("accept", "reported", "accepted"),
+        ("handle_unresolved", "accepted", "accepted"),
+        ("escalate", "accepted", "escalated"),
+        ("keep", "escalated", "dispatched"),
+        ("refer_coordination", "dispatched", "dispatched"),
+        ("handle", "dispatched", "handled"),
+        ("verify_pass", "handled", "verified"),
+        ("close", "verified", "closed"),
+    ]
+
+
+def test_a_kept_case_returns_to_whoever_sent_it(platform: Platform) -> None:
+    """自办 changes the deadline, not the assignment: a return still goes to the sender."""
+    p = platform
+    cid = p.report("W111", G, at=T0)["id"]
+    step(p, "W111", cid, "accept", {"at": at(0)})
+    step(p, "W111", cid, "escalate", {"at": at(1), "deadline": at(10)})
+    step(p, "T11", cid, "keep", {"at": at(2), "deadline": at(30)})
+    out = step(p, "T11", cid, "return", {"at": at(3), "reason": "不属本级"})
+    assert out["case"]["holder"]["code"] == G and out["case"]["state"] == "returned"
+
+
+def test_the_city_supervises_its_own_work(platform: Platform) -> None:
+    """Nobody is above the city centre: it may supervise what it holds; a township may not
+    supervise what it holds itself."""
+    p = platform
+    cid = p.report("W111", G, at=T0)["id"]
+    step(p, "W111", cid, "accept", {"at": at(0)})
+    step(p, "W111", cid, "escalate", {"at": at(1), "deadline": at(10)})
+    step(p, "T11", cid, "keep", {"at": at(2), "deadline": at(5)})
+    assert p.post("T11", f"/api/cases/{cid}/supervise", {"level": "yellow"}).status_code == 403
+    step(p, "T11", cid, "escalate", {"at": at(6), "deadline": at(12)})
+    step(p, "K1", cid, "escalate", {"at": at(7), "deadline": at(14)})
+    out = step(p, "C1", cid, "keep", {"at": at(8), "deadline": at(9)})
+    assert out["case"]["holder"]["code"] == CITY
+    out = step(p, "C1", cid, "supervise", {"at": at(10), "level": "red"})
+    assert out["case"]["supervision"] == "red"

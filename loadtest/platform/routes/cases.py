@@ -30,12 +30,14 @@ from loadtest.platform.schemas import (
     CaseOut,
     CaseReport,
     CloseBody,
+    CoordinationBody,
     DispatchBody,
     EscalateBody,
     EventOut,
     ExplanationBody,
     FeedbackBody,
     HandleBody,
+    KeepBody,
     ReturnBody,
     SuperviseBody,
     TransitionOut,
@@ -84,14 +86,17 @@ TRANSITION_ENDPOINTS: tuple[TransitionEndpoint, ...] = (
     TransitionEndpoint(
         "dispatch", DispatchBody, "分流 dispatch to a department", lambda b: "dispatch"
     ),
+    TransitionEndpoint("keep", KeepBody, "自办 the holding centre handles it", lambda b: "keep"),
     TransitionEndpoint("escalate", EscalateBody, "上报上级 escalate", lambda b: "escalate"),
     TransitionEndpoint("assign", AssignBody, "交办 assign down", lambda b: "assign"),
     TransitionEndpoint("return", ReturnBody, "退回 return to the sender", lambda b: "return"),
     TransitionEndpoint(
         "handle",
         HandleBody,
-        "处置 handle (on_spot: 首接初办)",
-        lambda b: "handle_on_spot" if b.on_spot else "handle",
+        "处置 handle (on_spot: 首接初办; resolved false: first handling, not resolved)",
+        lambda b: "handle_on_spot"
+        if b.on_spot
+        else ("handle" if b.resolved else "handle_unresolved"),
     ),
     TransitionEndpoint("feedback", FeedbackBody, "反馈 feedback", lambda b: "feedback"),
     TransitionEndpoint(
@@ -102,6 +107,12 @@ TRANSITION_ENDPOINTS: tuple[TransitionEndpoint, ...] = (
     ),
     TransitionEndpoint("close", CloseBody, "结案 close", lambda b: "close"),
     TransitionEndpoint("supervise", SuperviseBody, "督办 supervise", lambda b: "supervise"),
+    TransitionEndpoint(
+        "coordination",
+        CoordinationBody,
+        "refer to coordination (001 五.3)",
+        lambda b: "refer_coordination",
+    ),
     TransitionEndpoint(
         "explanations",
         ExplanationBody,
