@@ -83,8 +83,8 @@ def size_cmd(
         for t, fc in sizing.first_cuts.items()]))
     rec = sizing.recommended
     if rec is None or not sizing.reachable:
-        console.print(f"[red]No staffing of {', '.join(tiers)} met {goal}[/]: raising them "
-                      "brought no significant gain. See the report's candidates.")
+        console.print(f"[red]No staffing of {', '.join(tiers)} met {goal}[/]: "
+                      f"{sizing.why_not}. See the report's candidates.")
     else:
         util = utilisation("any")
         console.print(table("Recommended staffing", [

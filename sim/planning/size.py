@@ -471,6 +471,7 @@ class Sizing:
     candidates: list[Candidate] = field(default_factory=list)
     recommended: Candidate | None = None
     reachable: bool = True
+    why_not: str = ""  # when not reachable: how the search ended
 
     def candidate(self, levels: Levels) -> Candidate | None:
         """The evaluated candidate with these levels, if any."""
@@ -518,15 +519,18 @@ class _Search:
 
     def _complete(self, candidates: list[Candidate], probe: Probe | None) -> None:
         """Give the undecided candidates the remaining seeds."""
+        self._extend([c for c in candidates if self.target.straddles(c.summary)], probe)
+
+    def _extend(self, candidates: list[Candidate], probe: Probe | None) -> None:
+        """Give ``candidates`` the design's seeds they have not had yet."""
         results, design = self.sizing.results, self.sizing.design
         rest = design.seeds[self.first:]
-        undecided = [c for c in candidates
-                     if rest and self.target.straddles(c.summary)]
-        if not undecided:
+        short = [c for c in candidates if len(results.outcomes[c.variant]) < len(design.seeds)]
+        if not rest or not short:
             return
-        batch = run_variants(self.runner, [results.variants[c.variant] for c in undecided],
+        batch = run_variants(self.runner, [results.variants[c.variant] for c in short],
                              design, probe, rest)
-        for c, outcomes in zip(undecided, batch.outcomes, strict=True):
+        for c, outcomes in zip(short, batch.outcomes, strict=True):
             results.outcomes[c.variant].extend(outcomes)
             c.summary, c.meets = self._judge(c.variant)
 
@@ -536,7 +540,15 @@ class _Search:
         return c
 
     def improved(self, before: Candidate, after: Candidate) -> bool:
-        """Whether ``after`` is significantly better on the target (paired by seed)."""
+        """Whether ``after`` is significantly better on the target (paired by seed). A
+        comparison the first seeds leave undecided gets every seed of the design first: two
+        runs apiece are too few to call a raise useless."""
+        if self._better(before, after):
+            return True
+        self._extend([before, after], None)
+        return self._better(before, after)
+
+    def _better(self, before: Candidate, after: Candidate) -> bool:
         results, m = self.sizing.results, self.target.measure
         a, b = results.values(before.variant, m), results.values(after.variant, m)
         n = min(len(a), len(b))  # the seeds both have: runs are paired by seed
@@ -658,9 +670,13 @@ def size(runner: Runner, source: Source, target: Target, tiers: Sequence[str],
             continue
         best = search.evaluate([up], f"raise {factor:.0%}")[0]
         if not best.meets and not search.improved(previous, best):
+            sizing.why_not = f"raising them by {factor:.0%} brought no significant gain"
             break
         previous = best
     if not best.meets:
+        sizing.why_not = sizing.why_not or (
+            f"even the largest raise tried ({RAISES[-1]:.0%}) reached only "
+            f"{best.summary.mean:.3g} [{best.summary.lo:.3g}, {best.summary.hi:.3g}]")
         sizing.reachable, sizing.recommended = False, best
         return sizing
 

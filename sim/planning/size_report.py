@@ -272,9 +272,9 @@ def size_report(view: SizingView, runner: Runner) -> Report:
     else:
         sections.append(Section(
             heading="Target not reached",
-            text=f"No staffing of the sized tiers met {s.target}: raising them brought no "
-            "significant gain (or reached the largest raise tried). The target is out of "
-            "these tiers' reach: size another tier, relax the target or change the rules."))
+            text=f"No staffing of the sized tiers met {s.target}: {s.why_not}. The target is "
+            "out of these tiers' reach: size another tier, relax the target or change the "
+            "rules."))
     sections.append(Section(heading="Search", charts=_charts(view),
                             tables=[candidates_table(view)]))
     measures = s.results.measures()
@@ -298,6 +298,7 @@ def size_json(view: SizingView) -> dict[str, Any]:
         "target": {"kpi": s.target.measure.key, "value": s.target.value,
                    "at_least": s.target.at_least},
         "reached": s.reachable,
+        "why_not": s.why_not or None,
         "seeds": list(s.design.seeds),
         "days": s.design.days,
         "first_cut": {t: {"level": fc.level, **vars(fc.erlang)}

@@ -76,6 +76,11 @@ def test_unreachable_target_is_reported(tmp_path: Path) -> None:
     result = json.loads(r.stdout)
     assert result["reached"] is False and result["recommended"] is None
     assert not any(c["meets"] for c in result["candidates"])
+    # the verdict says how the search ended: a raise that did not help, or none left to try
+    assert result["why_not"].startswith(("raising them by", "even the largest raise"))
+    if result["why_not"].startswith("raising them by"):  # judged on every seed, not two
+        before, after = result["candidates"][-2:]
+        assert before["n"] == after["n"] == 3, (before, after)
     rows = check_report(out, {"candidates": {"township.level", "meets"}})
     assert "staffing" not in rows
     assert "Target not reached" in (out / "report.html").read_text(encoding="utf-8")
