@@ -42,6 +42,7 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
         grid_code=g.code, grid_community=g.community, grid_kind=g.kind,
         grid_subkind=g.subkind, grid_households=g.households, grid_residents=residents,
         hh_grid=hh_grid, hh_size=hh.size, hh_flags=hh.flags,
+        unit_community=g.unit_community, unit_subkind=g.unit_subkind, unit_grid=g.unit_grid,
         worker_role=st.role, worker_tier=st.tier, worker_unit=st.unit, worker_age=st.age,
         worker_edu=st.edu, worker_hours=st.hours,
         cover_worker=st.cover_worker, cover_grid=st.cover_grid, grid_head=st.grid_head,

@@ -14,7 +14,12 @@ from sim.world.hierarchy import Hierarchy
 
 @dataclass
 class Grids:
-    """Grids as columns; comprehensive grids first, in community order, then exclusive ones."""
+    """Grids as columns; comprehensive grids first, in community order, then exclusive ones.
+
+    ``unit_*`` are every exclusive unit drawn, whatever the rules, in (community, kind) order:
+    its community, its kind (:data:`EXCLUSIVE_KINDS` index + 1, as in grid codes) and its
+    exclusive grid's row, or -1 where the rules give its kind no exclusive grid.
+    """
 
     code: np.ndarray
     community: np.ndarray
@@ -22,6 +27,9 @@ class Grids:
     subkind: np.ndarray
     households: np.ndarray
     unrecognised_exclusive: dict[str, int]
+    unit_community: np.ndarray
+    unit_subkind: np.ndarray
+    unit_grid: np.ndarray
 
 
 def grids_per_unit(households: np.ndarray, rng_rule: HouseholdRange) -> np.ndarray:
@@ -65,7 +73,7 @@ def cut_grids(h: Hierarchy, spec: WorldSpec, rules: Rules, rng: np.random.Genera
 
     # Exclusive units exist in the world whatever the rules; the rules decide which get a grid.
     allowed = set(rules.grids.exclusive.kinds)
-    ex_comm, ex_sub, unrecognised = [], [], {}
+    unit_comm, unit_sub, unrecognised = [], [], {}
     n_tw = len(h.township_code)
     first = np.searchsorted(h.community_township, np.arange(n_tw))
     last = np.searchsorted(h.community_township, np.arange(n_tw), side="right")
@@ -73,15 +81,19 @@ def cut_grids(h: Hierarchy, spec: WorldSpec, rules: Rules, rng: np.random.Genera
         mean = spec.exclusive_per_township.get(kind_name, 0.0)  # type: ignore[call-overload]
         counts = rng.poisson(mean, n_tw)
         picks = rng.integers(first.repeat(counts), last.repeat(counts))
-        if kind_name in allowed:
-            ex_comm.append(picks)
-            ex_sub.append(np.full(picks.shape[0], sub, dtype=np.int8))
-        elif picks.size:
+        unit_comm.append(picks)
+        unit_sub.append(np.full(picks.shape[0], sub, dtype=np.int8))
+        if kind_name not in allowed and picks.size:
             unrecognised[kind_name] = int(picks.size)
-    ex_community = np.concatenate(ex_comm).astype(np.int32) if ex_comm else np.empty(0, np.int32)
-    ex_subkind = np.concatenate(ex_sub) if ex_sub else np.empty(0, np.int8)
-    order = np.lexsort((ex_subkind, ex_community))
-    ex_community, ex_subkind = ex_community[order], ex_subkind[order]
+    unit_community = np.concatenate(unit_comm).astype(np.int32)
+    unit_subkind = np.concatenate(unit_sub)
+    # stable: a rule set's exclusive grids keep the order they would have among themselves
+    order = np.lexsort((unit_subkind, unit_community))
+    unit_community, unit_subkind = unit_community[order], unit_subkind[order]
+    has_grid = np.isin(unit_subkind, [EXCLUSIVE_KINDS.index(k) + 1 for k in allowed])
+    unit_grid = np.full(unit_community.shape[0], -1, np.int32)
+    unit_grid[has_grid] = community.shape[0] + np.arange(np.count_nonzero(has_grid))
+    ex_community, ex_subkind = unit_community[has_grid], unit_subkind[has_grid]
     ex_seq = _sequence_within(ex_community.astype(np.int64) * 100 + ex_subkind)
     codes += [grid_code(h.community_code[c], KIND_EXCLUSIVE, int(s), int(q))
               for c, s, q in zip(ex_community, ex_subkind, ex_seq, strict=True)]
@@ -92,6 +104,7 @@ def cut_grids(h: Hierarchy, spec: WorldSpec, rules: Rules, rng: np.random.Genera
         subkind=np.concatenate([np.zeros(community.shape[0], np.int8), ex_subkind]),
         households=np.concatenate([households, np.zeros(ex_community.shape[0], np.int32)]),
         unrecognised_exclusive=unrecognised,
+        unit_community=unit_community, unit_subkind=unit_subkind, unit_grid=unit_grid,
     )
 
 

@@ -59,6 +59,12 @@ class World:
     hh_grid: np.ndarray
     hh_size: np.ndarray
     hh_flags: np.ndarray
+    # exclusive units (schools, markets …), every one drawn whatever the rules, in (community,
+    # kind) order: kind as in grid codes (EXCLUSIVE_KINDS index + 1); grid row or -1 where the
+    # rules give the kind no exclusive grid (those are counted in ``unrecognised_exclusive``)
+    unit_community: np.ndarray
+    unit_subkind: np.ndarray
+    unit_grid: np.ndarray
     # workers
     worker_role: np.ndarray
     worker_tier: np.ndarray

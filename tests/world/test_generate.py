@@ -138,6 +138,15 @@ def test_same_population_different_grids_across_rules() -> None:
     # exclusive grid kinds follow each list: only Jiangsu names administrative centres
     admin = {r: int(np.sum(w.grid_subkind == 1)) for r, w in worlds.items()}
     assert admin["jiangsu"] > 0 and admin["qingdao"] == admin["liaocheng"] == 0
+    # every exclusive unit stays in the world; those of a listed kind have their grid
+    for r, w in worlds.items():
+        assert np.array_equal(w.unit_community, base.unit_community)
+        assert np.array_equal(w.unit_subkind, base.unit_subkind)
+        has = w.unit_grid >= 0
+        assert np.array_equal(w.unit_grid[has], np.flatnonzero(w.grid_kind == KIND_EXCLUSIVE))
+        assert np.array_equal(w.grid_community[w.unit_grid[has]], w.unit_community[has])
+        assert np.array_equal(w.grid_subkind[w.unit_grid[has]], w.unit_subkind[has])
+        assert int(np.count_nonzero(~has)) == sum(w.unrecognised_exclusive.values()), r
 
 
 def _export_bytes(seed: int, out: Path) -> dict[str, bytes]:
