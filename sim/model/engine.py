@@ -11,14 +11,13 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import simpy
 
 from sim.config.scenario import Scenario
-from sim.model.arrivals import draw_arrivals
+from sim.model.arrivals import draw_arrivals, locate, patrol_effort
 from sim.model.arrivals.poisson import SOURCES
 from sim.model.case import CaseRun, CaseTable
 from sim.model.centre import build_centres
@@ -33,36 +32,6 @@ from sim.world import World
 from sim.world.codes import KIND_EXCLUSIVE, KIND_URBAN
 
 SOURCE_INDEX = {s: i for i, s in enumerate(SOURCES)}
-
-
-def _durations(rng: np.random.Generator, mean: np.ndarray, cv: np.ndarray, lo: np.ndarray,
-               exponential: np.ndarray) -> np.ndarray:
-    """Handling times: ``lo`` + a lognormal (or exponential) part so the mean is ``mean``."""
-    part = np.maximum(mean - lo, 1e-9)
-    sigma2 = np.log1p(cv**2)
-    logn = rng.lognormal(np.log(part) - sigma2 / 2, np.sqrt(sigma2))
-    expo = rng.exponential(part)
-    return lo + np.where(exponential, expo, logn)
-
-
-def _patrols_to_find(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
-    never = np.iinfo(np.int32).max
-    found = rng.geometric(np.clip(p, 1e-12, 1.0))
-    return np.where(p > 0, np.minimum(found, never), never).astype(np.int32)
-
-
-@dataclass
-class Draws:
-    """Every random number a case needs, drawn up front (vectorised and reproducible)."""
-
-    u_self: np.ndarray
-    u_multi: np.ndarray
-    u_feedback: np.ndarray
-    u_rework: np.ndarray
-    worker_hours: np.ndarray
-    handle_hours: np.ndarray
-    report_delay: np.ndarray
-    patrols_to_find: np.ndarray
 
 
 @contextmanager
@@ -104,8 +73,7 @@ class Model:
         self.approved_at: dict[int, float] = {}
         fb = self.rules.feedback
         self.feedback_rate = 1.0 if fb.to_requester else fb.target_rate
-        s_arr, s_draw, s_visit = (
-            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+        s_visit = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
         self.grid_township = world.grid_township
         self.grid_county = world.grid_county
@@ -125,20 +93,13 @@ class Model:
         self.departments = build_departments(self.env, world, scenario, city_share)
         self.helper_share = self._helper_share()
 
-        first_hh = np.zeros(world.grid_code.shape[0], np.int64)
-        comp = world.grid_households > 0
-        first_hh[comp] = np.cumsum(world.grid_households[comp]) - world.grid_households[comp]
-        equivalent = np.where(world.grid_kind == KIND_EXCLUSIVE,
-                              scenario.world.exclusive_equivalent_households,
-                              world.grid_households).astype(float)
-        self.arrivals = draw_arrivals(
-            scenario.workload, world.grid_households, equivalent, first_hh,
-            world.township_code[self.grid_township], self.horizon, s_arr)
-        n = len(self.arrivals)
-        self.cases = CaseTable(n)
+        # problems at households and exclusive units, the same under any rules and staffing
+        self.arrivals, self.draw = draw_arrivals(
+            scenario.workload, locate(world, scenario.world.exclusive_equivalent_households),
+            days, seed)
+        self.cases = CaseTable(len(self.arrivals))
         self.cases.occurred[:] = self.arrivals.t
         self.cases.entry_source[:] = self.arrivals.source
-        self.draw = self._draw(s_draw, n)
         self.visits = plan_visits(world, self.rules.patrol.visits_per_month, self.days, s_visit)
         n_grids = world.grid_code.shape[0]
         self.patrol_due = np.zeros(n_grids, np.int64)
@@ -147,34 +108,14 @@ class Model:
         self.sweep_done = np.zeros(n_grids, np.int64)
         self.visit_log: list[tuple[int, int, float, float]] = []
         self.latent: dict[int, list[int]] = {}
-        self.patrols_seen: dict[int, int] = defaultdict(int)
+        self.patrol_effort = patrol_effort(self.types)
+        self.effort_spent: dict[int, float] = defaultdict(float)
         self._bells: dict[int, simpy.Event] = {}
         self.open_cases = 0
         self.closed_count = 0
         self.tracer = Tracer(self) if trace else None
 
     # --- set-up -------------------------------------------------------------------------
-    def _draw(self, rng: np.random.Generator, n: int) -> Draws:
-        a = self.arrivals
-        t = a.type
-        col = lambda f: np.array([f(ct) for ct in self.types])[t]  # noqa: E731
-        worker_hours = _durations(
-            rng, col(lambda c: c.worker_minutes.mean) / 60, col(lambda c: c.worker_minutes.cv),
-            col(lambda c: c.worker_minutes.min) / 60,
-            col(lambda c: c.worker_minutes.dist == "exponential"))
-        handle_hours = _durations(
-            rng, col(lambda c: c.handling_hours.mean), col(lambda c: c.handling_hours.cv),
-            col(lambda c: c.handling_hours.min),
-            col(lambda c: c.handling_hours.dist == "exponential"))
-        return Draws(
-            u_self=rng.random(n), u_multi=rng.random(n), u_feedback=rng.random(n),
-            u_rework=rng.random((n, 2)), worker_hours=worker_hours, handle_hours=handle_hours,
-            report_delay=rng.exponential(self.steps.resident_report_hours, n),
-            # patrols of its grid until one finds the problem (geometric in its type's chance);
-            # drawn per case so partitions and replications see the same discoveries
-            patrols_to_find=_patrols_to_find(rng, col(lambda c: c.patrol_discovery)),
-        )
-
     def _helper_share(self) -> np.ndarray:
         """Share of a grid's visits its part-time helpers make, by weekly working hours."""
         share = np.zeros(self.world.grid_code.shape[0])
@@ -225,15 +166,22 @@ class Model:
             self._start(i)
 
     def discover(self, g: int) -> None:
-        """A patrol of grid ``g`` ends: each latent problem is found with its type's chance."""
+        """A patrol of grid ``g`` ends: each latent problem is found with its type's chance.
+
+        The patrol adds its type's effort to each latent problem, found once the effort
+        spent exceeds the problem's ``discovery_effort`` (geometric in patrols, see
+        :func:`~sim.model.arrivals.draws.patrol_effort`).
+        """
         lst = self.latent.get(g)
         if not lst:
             return
         keep = []
-        seen, need = self.patrols_seen, self.draw.patrols_to_find
+        spent, need, kind = self.effort_spent, self.draw.discovery_effort, self.arrivals.type
+        effort = self.patrol_effort
         for i in lst:
-            seen[i] += 1
-            if seen[i] >= need.item(i):
+            spent[i] += effort[kind.item(i)]
+            # strictly: a type patrols never find (no effort) stays latent even at a 0 draw
+            if spent[i] > need.item(i):
                 self._start(i)
             else:
                 keep.append(i)

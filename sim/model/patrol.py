@@ -33,17 +33,23 @@ class VisitPlan:
 
 def plan_visits(w: World, visits_per_month: dict[str, float], days: int,
                 rng: np.random.Generator) -> VisitPlan:
-    """Each special household of a kind is due every ``30 / rate`` days from a random phase."""
+    """Each special household of a kind is due every ``30 / rate`` days from a random phase.
+
+    The phases do not depend on ``days`` (a shorter plan is a longer one cut short) and are
+    drawn for every kind, visited or not, as a share of the period: every rule set sees the
+    same households' visits fall at the same point of their cycle.
+    """
     n_grids = w.grid_code.shape[0]
     due = np.zeros((n_grids, days, len(SPECIAL_KINDS)), np.int32)
     period = np.full(len(SPECIAL_KINDS), np.inf)
     for k, kind in enumerate(SPECIAL_KINDS):
+        rows = np.flatnonzero(w.hh_flags & np.uint8(1 << k))
+        share = rng.random(rows.shape[0])
         rate = visits_per_month.get(kind, 0.0)
         if rate <= 0:
             continue
         period[k] = MONTH_DAYS / rate
-        rows = np.flatnonzero(w.hh_flags & np.uint8(1 << k))
-        phase = rng.random(rows.shape[0]) * period[k]
+        phase = share * period[k]
         n = np.maximum(0, np.ceil((days - phase) / period[k])).astype(np.int64)
         day = np.floor(np.repeat(phase, n) + _ranks(n) * period[k]).astype(np.int64)
         grid = np.repeat(w.hh_grid[rows], n)

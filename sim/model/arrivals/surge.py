@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from sim.config.workload import Surge
 
 
-def surge_factor(surges: list[Surge], tag: str | None, t: np.ndarray,
-                 township_code: np.ndarray) -> np.ndarray:
-    """Multiplier for arrivals at times ``t`` in townships ``township_code`` (codes per row)."""
-    factor = np.ones(t.shape[0])
-    for s in surges:
-        if s.tag != tag:
-            continue
-        hit = (t >= s.start_day * 24) & (t < (s.start_day + s.days) * 24)
-        if s.townships:
-            hit &= np.isin(township_code, s.townships)
-        factor[hit] *= s.factor
-    return factor
+class Surges:
+    """The workload's surges resolved against its types (by tag) and a world's townships."""
 
+    def __init__(self, surges: list[Surge], type_tags: Sequence[str | None],
+                 township_code: np.ndarray) -> None:
+        self.surges = surges
+        self.types = [np.array([tag == s.tag for tag in type_tags]) for s in surges]
+        self.townships = [np.isin(township_code, s.townships) if s.townships
+                          else np.ones(township_code.shape[0], bool) for s in surges]
+        # upper bound of each type's multiplier (for thinning): every surge at once
+        self.bound = np.ones(len(type_tags))
+        for s, hit in zip(surges, self.types, strict=True):
+            self.bound[hit] *= max(s.factor, 1.0)
 
-def max_factor(surges: list[Surge], tag: str | None) -> float:
-    """Upper bound of the surge multiplier for ``tag`` (for thinning)."""
-    out = 1.0
-    for s in surges:
-        if s.tag == tag:
-            out *= max(s.factor, 1.0)
-    return out
+    def factor(self, kind: np.ndarray, t: np.ndarray, township: np.ndarray) -> np.ndarray:
+        """Multiplier for problems of types ``kind`` at times ``t`` (hours) in townships
+        ``township`` (rows), one per problem."""
+        out = np.ones(t.shape[0])
+        for s, types, townships in zip(self.surges, self.types, self.townships, strict=True):
+            hit = types[kind] & (t >= s.start_day * 24) & (t < (s.start_day + s.days) * 24)
+            hit &= townships[township]
+            out[hit] *= s.factor
+        return out
