@@ -7,11 +7,13 @@ from dataclasses import fields
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from sim.config import Scenario, load_scenario
 from sim.model import Model
-from sim.model.arrivals import Arrivals, Draws, draw_arrivals, locate
+from sim.model.arrivals import Arrivals, Draws, Locations, draw_arrivals, locate
 from sim.model.arrivals.draws import CaseDraws
 from sim.model.arrivals.poisson import SOURCES
 from sim.model.arrivals.profile import weekly_intensity
@@ -88,6 +90,21 @@ def test_a_shorter_run_is_the_first_days_of_a_longer_one() -> None:
         assert np.array_equal(getattr(a, name)[closed], getattr(b, name)[closed],
                               equal_nan=True), name
     assert [a.path[i] for i in closed] == [b.path[i] for i in closed]
+
+
+@settings(max_examples=200, deadline=None)
+@given(weights=st.lists(st.sampled_from([0.0, 1e-3, 1.0, 1.0, 1.0, 150.0, 1e6]), min_size=1,
+                        max_size=300).filter(any),
+       u=st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=1, max_size=50))
+def test_picking_a_location_is_a_search_of_the_running_weights(weights, u) -> None:
+    cumulative = np.cumsum(weights)
+    n = cumulative.shape[0]
+    places = Locations(0, cumulative, np.zeros(n, np.int32), np.zeros(n, np.int32), np.array([]))
+    # every location's end, just below it, and uniform points
+    x = np.r_[np.array(u) * places.total, cumulative, np.nextafter(cumulative, 0)]
+    x = x[x < places.total]
+    want = np.minimum(np.searchsorted(cumulative, x, side="right"), n - 1)
+    assert np.array_equal(places.pick(x), want)
 
 
 def _city_draw(s: Scenario, days: float, seed: int = 3) -> tuple[Arrivals, float, int]:

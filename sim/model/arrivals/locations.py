@@ -38,10 +38,10 @@ class Locations:
         self.total = float(self.cumulative[-1]) if len(self) else 0.0
         positive = weight[weight > 0]
         buckets = min(int(np.ceil(self.total / positive.min())), 2 * len(self)) if (
-            positive.size) else 0
-        self.scale = buckets / self.total if buckets else 0.0
-        self.guide = np.searchsorted(self.cumulative, np.arange(max(buckets, 1)) * (
-            self.total / max(buckets, 1)), side="right")
+            positive.size) else 1
+        self.scale = buckets / self.total if self.total > 0 else 0.0
+        self.guide = np.searchsorted(self.cumulative, np.arange(buckets) * (self.total / buckets),
+                                     side="right")
 
     def __len__(self) -> int:
         return int(self.cumulative.shape[0])
@@ -78,8 +78,7 @@ def locate(world: World, unit_households: float) -> Locations:
     (the scenario's ``exclusive_equivalent_households``).
 
     A household's grid is ``hh_grid``. An exclusive unit's grid is its exclusive grid where the
-    rules give its kind one; otherwise it belongs to the first comprehensive grid of its
-    community (its problems are that grid's, as the community's own would be).
+    rules give its kind one, otherwise the first comprehensive grid of its community.
     """
     n_hh = world.n_households
     n_units = world.unit_community.shape[0]

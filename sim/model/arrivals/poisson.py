@@ -89,9 +89,8 @@ def draw_arrivals(workload: WorkloadSpec, places: Locations, days: float, seed: 
     weekly = weekly_intensity(workload.profile)
     peak = float(weekly.max())
     surges = Surges(workload.surges, [t.surge_tag for t in types], places.township_code)
-    total = float(places.cumulative[-1]) if len(places) else 0.0
     rate = np.array([t.rate_per_1000_households_per_day for t in types]) / 1000.0
-    candidates = rate * total * peak * surges.bound  # per day, per type
+    candidates = rate * places.total * peak * surges.bound  # per day, per type
     shares = [_cumulative_shares(URGENCIES, types, "urgency"),
               _cumulative_shares(DIFFICULTIES, types, "difficulty"),
               _cumulative_shares(SOURCES, types, "sources")]
@@ -103,7 +102,7 @@ def draw_arrivals(workload: WorkloadSpec, places: Locations, days: float, seed: 
         t = day * 24.0 + rng.random(kind.shape[0]) * 24.0
         keep = rng.random(kind.shape[0]) * peak < intensity_at(weekly, t)
         kind, t = kind[keep], t[keep]
-        location = places.pick(rng.random(kind.shape[0]) * total)
+        location = places.pick(rng.random(kind.shape[0]) * places.total)
         keep = (rng.random(kind.shape[0]) * surges.bound[kind]
                 < surges.factor(kind, t, places.township[location]))
         order = np.flatnonzero(keep)
