@@ -151,6 +151,9 @@ class Patrol(Cited):
     sweep_hours: PositiveFloat
     visits_per_month: dict[str, PositiveFloat]
     visit_hours: PositiveFloat
+    ageing_hours: float = Field(
+        ge=0, description="routine rounds queue as if requested this many hours after the "
+        "shift opens: routine cases reported before then go first, later ones wait behind")
 
 
 class Routing(Cited):

@@ -80,6 +80,17 @@ class Departments(Strict):
     overrides: dict[str, dict[Literal["township", "county", "city"], NonNegativeFloat]] = {}
 
 
+class DutyRoster(Strict):
+    """On-duty (值班) staff per unit outside office hours, or round the clock beside the
+    office staff: they take only jobs at least as urgent as ``takes`` and finish what they
+    start after their duty ends."""
+
+    staff: PositiveInt
+    takes: Literal["emergency", "urgent", "routine"] = "emergency"
+    hours: Literal["outside_office", "always"] = "outside_office"
+    source: str
+
+
 class StaffingSpec(Strict):
     """A staffing policy; ``source`` says where its numbers come from."""
 
@@ -90,6 +101,8 @@ class StaffingSpec(Strict):
                    WorkerProfile]
     centres: Centres
     departments: Departments
+    duty: dict[Literal["grid", "township", "county", "city", "department"], DutyRoster] = Field(
+        default={}, description="on-duty rosters per unit (grid team, centre or department)")
     salary_yuan_per_year: dict[str, NonNegativeFloat]
     admin_share: float = Field(ge=0, lt=1, description="share of working time on admin")
     source: str

@@ -90,6 +90,9 @@ class StepTimes(Strict):
         description="delay for a multi-department matter reported to the party committee")
     resident_report_hours: PositiveFloat = Field(
         description="mean time before residents report a problem no patrol has found")
+    reference_patrol_minutes: PositiveFloat = Field(
+        description="patrol minutes per household at which one pass finds a latent problem "
+        "with its type's patrol_discovery chance")
 
 
 class Profile(Strict):

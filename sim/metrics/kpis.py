@@ -12,6 +12,7 @@ from sim.metrics.rating import stars
 from sim.metrics.records import TIERS, reported_rows
 from sim.model.patrol import visit_coverage
 from sim.model.record import RunRecord
+from sim.model.resource import DUTY
 from sim.model.worker import overhead_share
 from sim.world.tables import SPECIAL_KINDS
 
@@ -104,25 +105,31 @@ def compute_kpis(m: RunRecord) -> dict[str, Any]:
 
 
 def utilisation(m: RunRecord) -> dict[str, Any]:
-    """Share of available working time by activity per role; centres and departments."""
+    """Share of shift time by activity per role, centre tier and department (office
+    rosters; admin and training are the fixed share the shifts leave out for them), and the
+    on-duty rosters' busy share of their own hours."""
     work: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     avail: dict[str, float] = defaultdict(float)
+    duty: dict[str, float] = defaultdict(float)
     for p in m.pool_stats():
         key = {"department": f"department.{p.name.split('@')[0]}", "centre": f"centre.{p.tier}"
                }.get(p.kind, p.kind)
         avail[key] += p.available
+        duty[key] += p.duty_available
         for act, h in p.work.items():
             work[key][act] += h
     out: dict[str, Any] = {}
     for key in sorted(avail):
         if not avail[key]:
             continue
-        row = {act: h / avail[key] for act, h in sorted(work[key].items())}
+        row = {act: h / avail[key] for act, h in sorted(work[key].items()) if act != DUTY}
         if key in ("full_time", "part_time", "exclusive"):
             share = overhead_share(m.scenario, key)
             row["admin"] = m.scenario.staffing.admin_share
             row["training"] = share - m.scenario.staffing.admin_share
         row["total"] = sum(row.values())
+        if duty[key]:  # the on-duty roster's own busy share, apart from office hours
+            row["on_duty"] = work[key].get(DUTY, 0.0) / duty[key]
         out[key] = row
     return out
 
@@ -142,9 +149,10 @@ def patrol_coverage(m: RunRecord) -> dict[str, Any]:
 def little(m: RunRecord) -> dict[str, dict[str, float]]:
     """Per tier: time-average queue length L, arrival rate λ and mean wait W.
 
-    L is integrated over time as the queue changes; W averages the jobs' waits, counting the
-    jobs still queued at the end up to the end; the two meet exactly when the monitors are
-    right (Little's law on the sample path).
+    L is integrated over time as the queue changes; W is the time jobs spent queued (every
+    spell: routine work interrupted by a case or a closing shift queues again), counting the
+    jobs still queued at the end up to the end, per job that arrived; the two meet exactly
+    when the monitors are right (Little's law on the sample path).
     """
     acc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for p in m.pool_stats():
@@ -152,7 +160,7 @@ def little(m: RunRecord) -> dict[str, dict[str, float]]:
         acc[tier][0] += p.area_queue
         acc[tier][1] += p.arrived
         acc[tier][2] += p.wait_sum + p.censored_wait
-        acc[tier][3] += p.waited + p.queued_at_end
+        acc[tier][3] += p.arrived
     t = m.horizon
     return {tier: {"L": v[0] / t, "lambda": v[1] / t, "W": v[2] / v[3] if v[3] else 0.0}
             for tier, v in sorted(acc.items()) if v[1]}

@@ -28,20 +28,26 @@ class Sampler:
         for p in m.all_pools():
             groups[_series_tier(p)].append(p)
         tiers = [t for t in SERIES_TIERS if groups.get(t)]
-        self.capacity = {t: sum(max(p.capacity, 1) for p in groups[t]) for t in tiers}
-        # pools of a tier on one calendar share a tally: a sample costs a few reads per tier
+        self.capacity = {t: sum(r.capacity for p in groups[t] for r in p.rosters)
+                         for t in tiers}
+        # a tier's pools share a queue tally, and its rosters working on one calendar a busy
+        # tally: a sample costs a few reads per tier
+        self.queues: dict[str, Tally] = {}
         self.tallies: dict[str, list[tuple[Calendar, Tally]]] = {}
         for tier in tiers:
-            by_cal: dict[int, tuple[Calendar, Tally]] = {}
+            queue = self.queues[tier] = Tally()
+            busy: dict[int, Tally] = {}
+            cals: dict[int, Calendar] = {}
             for p in groups[tier]:
-                p.share_tally(by_cal.setdefault(id(p.cal), (p.cal, Tally()))[1])
-            self.tallies[tier] = list(by_cal.values())
+                p.share_tally(queue, busy)
+                cals.update((id(r.work_cal), r.work_cal) for r in p.rosters)
+            self.tallies[tier] = [(cals[k], busy[k]) for k in busy]
         self.rows: dict[str, list[float]] = defaultdict(list)
 
     def __call__(self, t: float) -> None:
         open_cases = float(self.m.open_cases)
         for tier, tallies in self.tallies.items():
-            queue = sum(tally.queue for _, tally in tallies)
+            queue = self.queues[tier].queue
             # a server holding a job off shift is not working: count it only on shift
             busy = sum(tally.busy for cal, tally in tallies if cal.is_open(t))
             self.rows["t_hours"].append(t)

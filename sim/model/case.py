@@ -291,9 +291,10 @@ def _route(m: Model, i: int, pool: Pool, arrived: float, accept: bool, urban: bo
     if accept:
         c.accept_due[i] = dl.due("accept", arrived, urban, urgency, difficulty, 0)
     c.dispatch_due[i] = dl.due("dispatch", arrived, urban, urgency, difficulty, 0)
-    start = yield pool.request(accept_h + steps.dispatch_minutes / 60, prio, "centre")
+    job = pool.request(accept_h + steps.dispatch_minutes / 60, prio, "centre")
+    start = yield job
     if accept:
-        c.accepted[i] = pool.cal.add(start, accept_h / pool.speed)
+        c.accepted[i] = job.cal.add(start, accept_h)
         m.emit("case.accept", i, tier=pool.tier, at=c.accepted.item(i))
     _dispatch_done(c, i, m.env.now)
 

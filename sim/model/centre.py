@@ -10,7 +10,7 @@ import simpy
 from sim.config.rules import CENTRE_TIERS
 from sim.config.scenario import Scenario
 from sim.model.clock import calendar
-from sim.model.resource import Pool
+from sim.model.resource import Pool, rosters
 from sim.world.export import worker_ids
 from sim.world.tables import ROLES, World
 
@@ -60,7 +60,8 @@ def build_centres(env: simpy.Environment, w: World, s: Scenario,
         first = {int(u): str(ids[i]) for i, u in zip(staff[::-1], unit[::-1], strict=True)}
         if tier == "city":
             size = np.maximum(1, np.ceil(size * city_share)).astype(np.int64)
-        pools[tier] = [Pool(env, f"{tier}{u}", tier, "centre", u, int(size[u]), cal)
-                       for u in range(counts[tier])]
+        duty = s.staffing.duty.get(tier)
+        pools[tier] = [Pool(env, f"{tier}{u}", tier, "centre", u,
+                            rosters(int(size[u]), cal, duty)) for u in range(counts[tier])]
         actors[tier] = [first.get(u, f"{tier}{u}") for u in range(counts[tier])]
     return Centres(pools, actors, tiers)

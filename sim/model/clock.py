@@ -85,6 +85,17 @@ class Calendar:
                 return (weeks + nd // 7) * WEEK + (nd % 7) * 24 + self.start
         raise ValueError("a calendar needs at least one workday")
 
+    def next_close(self, t: float) -> float:
+        """The end of the open interval containing ``t``, or of the next one."""
+        if self.always:
+            return math.inf
+        o = self.next_open(t)
+        return math.floor(o / 24.0) * 24.0 + self.end
+
+    def complement(self) -> Calendar:
+        """Interim: open round the clock (replaced by the interval calendar)."""
+        return ALWAYS
+
     def is_open(self, t: float) -> bool:
         """Whether ``t`` falls in working hours."""
         return self.next_open(t) == t

@@ -9,7 +9,7 @@ import simpy
 
 from sim.config.scenario import Scenario
 from sim.model.clock import calendar
-from sim.model.resource import Pool
+from sim.model.resource import Pool, rosters
 from sim.world.export import worker_ids
 from sim.world.tables import ROLES, World
 
@@ -43,6 +43,7 @@ def build_departments(env: simpy.Environment, w: World, s: Scenario,
     ids = worker_ids(w.worker_role.shape[0])
     first = {int(u): str(ids[i]) for i, u in zip(handlers[::-1], w.worker_unit[handlers][::-1],
                                                   strict=True)}
+    duty = s.staffing.duty.get("department")
     pools: dict[tuple[str, str, int], Pool] = {}
     actors: dict[tuple[str, str, int], str] = {}
     for i in range(w.dept_unit_dept.shape[0]):
@@ -51,7 +52,8 @@ def build_departments(env: simpy.Environment, w: World, s: Scenario,
         key = (w.departments[int(w.dept_unit_dept[i])], str(w.dept_unit_tier[i]),
                int(w.dept_unit_parent[i]))
         n = int(size[i]) if key[1] != "city" else max(1, int(np.ceil(size[i] * city_share)))
-        pools[key] = Pool(env, f"{key[0]}@{key[1]}{key[2]}", key[1], "department", i, n, cal)
+        pools[key] = Pool(env, f"{key[0]}@{key[1]}{key[2]}", key[1], "department", i,
+                          rosters(n, cal, duty))
         actors[key] = first.get(i, key[0])
     tiers = {k: tuple(d.tiers) for k, d in s.rules.departments.items()}
     return Departments(pools, actors, tiers, set(s.rules.departments))

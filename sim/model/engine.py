@@ -8,7 +8,6 @@ exist only for what waits: team routines, cases in flight, helper visit batches.
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -21,8 +20,10 @@ from sim.model.arrivals import draw_arrivals, locate, patrol_effort
 from sim.model.arrivals.poisson import SOURCES
 from sim.model.case import CaseRun, CaseTable
 from sim.model.centre import build_centres
+from sim.model.clock import Calendar
 from sim.model.deadline import DeadlinePolicy
 from sim.model.department import build_departments
+from sim.model.discovery import Discovery
 from sim.model.patrol import plan_visits, team_routine
 from sim.model.record import RunRecord
 from sim.model.resource import Pool
@@ -32,6 +33,15 @@ from sim.world import World
 from sim.world.codes import KIND_EXCLUSIVE, KIND_URBAN
 
 SOURCE_INDEX = {s: i for i, s in enumerate(SOURCES)}
+
+
+def _route_position(household: np.ndarray, grid: np.ndarray, first_hh: np.ndarray,
+                    grid_households: np.ndarray) -> np.ndarray:
+    """Where on its grid's patrol route each problem lies: its household's place among the
+    grid's households (route order), or halfway for a problem without a household."""
+    own = grid_households[grid]
+    pos = (household - first_hh[grid] + 0.5) / np.maximum(own, 1)
+    return np.where((household >= 0) & (own > 0), np.clip(pos, 0.0, 1.0), 0.5)
 
 
 @contextmanager
@@ -107,10 +117,20 @@ class Model:
         self.sweep_due = np.zeros(n_grids, np.int64)
         self.sweep_done = np.zeros(n_grids, np.int64)
         self.visit_log: list[tuple[int, int, float, float]] = []
-        self.latent: dict[int, list[int]] = {}
-        self.patrol_effort = patrol_effort(self.types)
-        self.effort_spent: dict[int, float] = defaultdict(float)
-        self._bells: dict[int, simpy.Event] = {}
+        # a grid's patrol route walks its households in order (an exclusive grid counts as
+        # its equivalent households)
+        first_hh = np.zeros(n_grids, np.int64)
+        comp = world.grid_households > 0
+        first_hh[comp] = np.cumsum(world.grid_households[comp]) - world.grid_households[comp]
+        self.route_households = np.where(
+            world.grid_kind == KIND_EXCLUSIVE, scenario.world.exclusive_equivalent_households,
+            world.grid_households).astype(float).tolist()
+        self.discovery = Discovery(
+            self, _route_position(self.arrivals.household, self.arrivals.grid, first_hh,
+                                  world.grid_households),
+            np.asarray(patrol_effort(self.types)) / self.steps.reference_patrol_minutes,
+            self.draw.discovery_effort)
+        self._bells: dict[float, simpy.Event] = {}
         self.open_cases = 0
         self.closed_count = 0
         self.tracer = Tracer(self) if trace else None
@@ -144,9 +164,7 @@ class Model:
             if t > env.now:
                 yield env.timeout(t - env.now)
             if src == patrol and has_team[g]:
-                self.latent.setdefault(g, []).append(i)
-                ev = env.timeout(delay[i])
-                ev.callbacks.append(lambda _e, i=i: self._resident_fallback(i))
+                self.discovery.arise(i, g, delay[i])
             else:
                 if src == patrol:
                     c.entry_source[i] = SOURCE_INDEX["resident"]
@@ -156,42 +174,20 @@ class Model:
         self.open_cases += 1
         CaseRun(self, i).start()
 
-    def _resident_fallback(self, i: int) -> None:
-        """No patrol found it in time: a resident reports it."""
-        g = int(self.arrivals.grid[i])
-        lst = self.latent.get(g)
-        if lst is not None and i in lst:
-            lst.remove(i)
-            self.cases.entry_source[i] = SOURCE_INDEX["resident"]
-            self._start(i)
+    def found(self, i: int) -> None:
+        """A round found latent problem ``i``: the worker reports it now."""
+        self._start(i)
 
-    def discover(self, g: int) -> None:
-        """A patrol of grid ``g`` ends: each latent problem is found with its type's chance.
+    def reported_by_resident(self, i: int) -> None:
+        """No round found latent problem ``i`` in time: a resident reports it."""
+        self.cases.entry_source[i] = SOURCE_INDEX["resident"]
+        self._start(i)
 
-        The patrol adds its type's effort to each latent problem, found once the effort
-        spent exceeds the problem's ``discovery_effort`` (geometric in patrols, see
-        :func:`~sim.model.arrivals.draws.patrol_effort`).
-        """
-        lst = self.latent.get(g)
-        if not lst:
-            return
-        keep = []
-        spent, need, kind = self.effort_spent, self.draw.discovery_effort, self.arrivals.type
-        effort = self.patrol_effort
-        for i in lst:
-            spent[i] += effort[kind.item(i)]
-            # strictly: a type patrols never find (no effort) stays latent even at a 0 draw
-            if spent[i] > need.item(i):
-                self._start(i)
-            else:
-                keep.append(i)
-        self.latent[g] = keep
-
-    def day_bell(self, day: int) -> simpy.Event:
-        """An event at the start of ``day`` shared by everyone waiting for it."""
-        bell = self._bells.get(day)
-        if bell is None:
-            bell = self._bells[day] = self.env.timeout(day * 24.0 - self.env.now)
+    def bell(self, t: float) -> simpy.Event:
+        """An event at time ``t`` shared by everyone waiting for it (shift openings)."""
+        bell = self._bells.get(t)
+        if bell is None or bell.processed:
+            bell = self._bells[t] = self.env.timeout(t - self.env.now)
         return bell
 
     def awaiting_approval(self, k: int) -> bool:
@@ -236,10 +232,11 @@ class Model:
         if self.tracer is not None:
             self.tracer.case_op(op, case, fields)
 
-    def emit_patrol(self, grid: int, pool: Pool, start: float) -> None:
-        """Record the patrol opening a round that ``pool`` began at ``start``, if tracing."""
+    def emit_patrol(self, grid: int, cal: Calendar, start: float, end: float) -> None:
+        """Record a patrol of ``grid`` worked from ``start`` to ``end`` on ``cal``, if
+        tracing."""
         if self.tracer is not None:
-            self.tracer.patrol(grid, pool, start, self.rules.patrol.patrol_hours)
+            self.tracer.patrol(grid, cal, start, end)
 
     def emit_visits(self, grid: int, due: np.ndarray, fraction: float, at: float) -> None:
         """Record a ``fraction`` of the door visits ``due`` (per kind) as done by ``at``, if

@@ -1,8 +1,8 @@
 """Patrols (001 五.1): a daily routine patrol of each grid, a full sweep once a month, and door
 visits to special households at a cadence per kind. Patrols discover latent problems.
 
-Each team runs one process that works through its grids' patrols and visits every working
-day; cases of any urgency take priority over this routine work in the team's queue.
+Each team runs one process that requests its grids' rounds at the start of every shift; the
+rounds are pre-emptible routine jobs that cases go before (see :func:`team_routine`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.model.resource import PRIORITY
+from sim.model.resource import PRIORITY, Job
 from sim.world.tables import SPECIAL_KINDS, World
 
 if TYPE_CHECKING:
@@ -65,50 +65,81 @@ def _ranks(n: np.ndarray) -> np.ndarray:
 
 
 def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
-    """Every working day, grid by grid: the routine patrol, the monthly sweep when it falls
-    due, and the door visits due (part-time helpers take their share on their own shifts).
+    """At the start of each of the team's shifts, its rounds for every grid it covers: the
+    routine patrol, the monthly sweep when one fell due since the last shift, and the door
+    visits that fell due (part-time helpers take their share on their own shifts).
 
-    A grid's round is one job on the team's queue: cases waiting when it starts go first;
-    those arriving during it wait for the round to end (a worker finishes the street first).
+    Each is a separate pre-emptible routine job on the team's queue (see
+    :mod:`sim.model.resource`): cases go first by priority and ageing, emergencies and urgent
+    cases interrupt a round, which resumes where it stopped. A day's patrol not begun by the
+    next shift is missed: the new one replaces it.
     """
-    env = m.env
+    env, cal = m.env, m.teams.pools[team].cal
     pool = m.teams.pools[team]
-    grids = m.teams.team_grids[team]
     patrol = m.rules.patrol
-    prio = PRIORITY["patrol"]
-    visit_hours = patrol.visit_hours
-    for day in range(m.days):
-        day_start = day * 24.0
-        if pool.cal.next_open(day_start) >= day_start + 24:
-            continue  # not a working day for this team
-        if env.now < day_start:
-            yield m.day_bell(day)  # one shared event per day wakes every team
-        for g in grids.tolist():
-            work: dict[str, float] = {}
+    ageing = patrol.ageing_hours
+    pending: dict[int, Job] = {}
+    last_day = -1
+    t = cal.next_open(0.0)
+    while t < m.horizon:
+        if env.now < t:
+            yield m.bell(t)
+        day = int(t // 24)
+        days = range(last_day + 1, min(day, m.days - 1) + 1)
+        for g in m.teams.team_grids[team].tolist():
             if patrol.daily_patrol:
+                old = pending.get(g)
+                if old is not None:
+                    pool.cancel(old)
                 m.patrol_due[g] += 1
-                work["patrol"] = patrol.patrol_hours
-            sweep = patrol.monthly_sweep and day % MONTH_DAYS == g % MONTH_DAYS
-            if sweep:
+                job = pool.request(patrol.patrol_hours, PRIORITY["patrol"], "patrol",
+                                   routine=True, ageing=ageing)
+                job.watcher = m.discovery.route(g, patrol.patrol_hours, m.route_households[g])
+                job.callbacks.append(lambda j, g=g, due=(day + 1) * 24.0: _patrolled(m, g, j, due))
+                pending[g] = job
+            if patrol.monthly_sweep and any(d % MONTH_DAYS == g % MONTH_DAYS for d in days):
                 m.sweep_due[g] += 1
-                work["sweep"] = patrol.sweep_hours
-            n = m.visits.total.item(g, day)
-            due = m.visits.due[g, day] if n else None
-            n_team = n - _helpers_visit(m, g, day, due, n) if n else 0
-            if n_team:
-                work["visit"] = n_team * visit_hours
-            if not work:
-                continue
-            start = yield pool.request(sum(work.values()), prio, work)
-            if patrol.daily_patrol:
-                m.emit_patrol(g, pool, start)
-                if env.now <= day_start + 24:
-                    m.patrol_done[g] += 1
-            if sweep and env.now <= day_start + MONTH_DAYS * 24:
-                m.sweep_done[g] += 1
-            if n_team:
-                _record_visits(m, g, day, due, n_team / n, env.now)
-            m.discover(g)
+                job = pool.request(patrol.sweep_hours, PRIORITY["patrol"], "sweep",
+                                   routine=True, ageing=ageing)
+                job.watcher = m.discovery.route(g, patrol.sweep_hours, m.route_households[g])
+                job.callbacks.append(
+                    lambda j, g=g, due=(day + MONTH_DAYS) * 24.0: _swept(m, g, due))
+            _request_visits(m, pool, g, days, ageing)
+        last_day = days[-1] if days else last_day
+        # the next shift's start (past this one's end, whatever rounding left there)
+        t = t + 24.0 if cal.always else cal.next_open(cal.next_close(t) + 1e-6)
+
+
+def _patrolled(m: Model, g: int, job: Any, due: float) -> None:
+    if m.env.now <= due:
+        m.patrol_done[g] += 1
+    m.emit_patrol(g, job.cal, job.value, m.env.now)
+
+
+def _swept(m: Model, g: int, due: float) -> None:
+    if m.env.now <= due:
+        m.sweep_done[g] += 1
+
+
+def _request_visits(m: Model, pool: Any, g: int, days: range, ageing: float) -> None:
+    """Door visits due on ``days`` at grid ``g``: the helpers' share booked, the team's
+    share one routine job; each day's batch is logged when its job is done."""
+    batches = []
+    team_hours = 0.0
+    for day in days:
+        n = m.visits.total.item(g, day)
+        if not n:
+            continue
+        due = m.visits.due[g, day]
+        n_team = n - _helpers_visit(m, g, day, due, n)
+        if n_team:
+            batches.append((day, due, n_team / n))
+            team_hours += n_team * m.rules.patrol.visit_hours
+    if not batches:
+        return
+    job = pool.request(team_hours, PRIORITY["patrol"], "visit", routine=True, ageing=ageing)
+    job.callbacks.append(lambda _j: [_record_visits(m, g, day, due, frac, m.env.now)
+                                     for day, due, frac in batches])
 
 
 def _helpers_visit(m: Model, g: int, day: int, due: np.ndarray, n: int) -> int:

@@ -1,28 +1,85 @@
-"""A pool of servers (workers, centre staff, handlers) on a working-hours calendar, monitored.
+"""A pool of servers (workers, centre staff, handlers) on rosters, serving one queue, monitored.
 
-A non-preemptive multi-server queue served by priority, then first come first served. It is
-written on bare SimPy events and a heap rather than ``simpy.PriorityResource``, whose sorted
-list re-sorts on every request (quadratic once queues grow). Monitoring costs a few additions
-per job: time-weighted queue length and busy servers (for Little's law), waits, and work hours
-by activity.
+Semantics (docs/model.md, "Pools"), after Ciw's server schedules:
+
+- A pool's servers come in **rosters** (:class:`Roster`): the office staff on the office
+  calendar, and optionally an on-duty (值班) roster outside office hours that takes only the
+  most urgent jobs. A server takes a job only while its roster's calendar is open; a job
+  queued while every eligible server is off waits, and when a roster opens its free servers
+  take the waiting jobs by priority. Waits are measured to when work begins.
+- Jobs are served by priority class (emergency, urgent, routine), then by their queue key:
+  the time they were queued, plus an ageing offset for routine work (patrols, sweeps, door
+  visits: they count as queued ``ageing`` hours after their request, so routine cases reported
+  before then go first and later ones do not starve them).
+- A case job in progress when its server's shift ends pauses and resumes at the next opening
+  (``Calendar.add``): one event per job however long it queued or paused.
+- Routine work is **pre-emptible**: an emergency or urgent job that finds no free server takes
+  the server of a routine job, which goes back to the queue with the work it has left; routine
+  work also goes back to the queue at the end of a shift rather than holding the server over
+  night, so the morning's waiting cases go first.
+
+It is written on bare SimPy events and a heap rather than ``simpy.PriorityResource``, whose
+sorted list re-sorts on every request. Monitoring costs a few additions per job:
+time-weighted queue length and busy servers (Little's law), waits, and work by activity.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass
+from typing import Protocol
 
 import simpy
 
-from sim.model.clock import Calendar
+from sim.config.staffing import DutyRoster
+from sim.model.clock import ALWAYS, Calendar
 
-# priorities: lower is served first (emergencies before routine cases before patrols)
-PRIORITY = {"emergency": 0, "urgent": 1, "routine": 2, "patrol": 3}
+# priority classes: lower is served first; routine work ages into the routine class
+PRIORITY = {"emergency": 0, "urgent": 1, "routine": 2, "patrol": 2}
+ROUTINE = 2
+DUTY = "duty"  # the work key of on-duty rosters
+EPS = 1e-9
+# a roster whose shift ends within this many hours takes no new job (float rounding at a
+# closing time must not look like an open shift)
+MARGIN = 1e-6
+
+
+def _next_start(cal: Calendar, now: float) -> float:
+    """When a roster off shift at ``now`` can next start a job."""
+    t = cal.next_open(now)
+    if t == now:  # at the very end of a shift: the next one
+        t = cal.next_open(cal.next_close(now) + MARGIN)
+    return t
+
+
+def _takes_now(r: Roster, now: float) -> bool:
+    """Whether ``r``'s servers may start a job now: on shift, and not at its very end.
+
+    The answer holds over a span of time (an open shift, or a closed gap), kept on the roster:
+    most requests fall in the span of the last one."""
+    if r.span_lo <= now < r.span_hi:
+        return r.span_open
+    cal = r.cal
+    if cal.always:
+        r.span_lo, r.span_hi, r.span_open = 0.0, math.inf, True
+        return True
+    t = cal.next_open(now)
+    if t == now:
+        close = cal.next_close(now) - MARGIN
+        if close > now:
+            r.span_lo, r.span_hi, r.span_open = now, close, True
+            return True
+        t = _next_start(cal, now)
+    r.span_lo, r.span_hi, r.span_open = now, t, False
+    return False
 
 
 @dataclass(frozen=True)
 class PoolStats:
-    """A pool's measurements: ``available`` is its servers' working hours in the run."""
+    """A pool's measurements: ``available`` is its office servers' shift hours in the measured
+    span (overhead included), ``overhead`` the share of them spent on admin and training;
+    ``duty_available`` the on-duty roster's hours (its work is ``work["duty"]``)."""
 
     name: str
     tier: str
@@ -37,6 +94,8 @@ class PoolStats:
     area_busy: float
     queued_at_end: int = 0
     censored_wait: float = 0.0
+    overhead: float = 0.0
+    duty_available: float = 0.0
 
 
 class Tally:
@@ -50,120 +109,358 @@ class Tally:
         self.busy = 0
 
 
+class Roster:
+    """``capacity`` servers who take jobs while ``cal`` is open, of priority class ``takes``
+    or more urgent, and work on them on ``work_cal`` (an on-duty officer finishes the
+    emergency he started after his duty ends; office staff pause at closing)."""
+
+    __slots__ = ("cal", "capacity", "free", "span_hi", "span_lo", "span_open", "takes", "tally",
+                 "waking", "work_cal")
+
+    def __init__(self, capacity: int, cal: Calendar, takes: int = ROUTINE,
+                 work_cal: Calendar | None = None) -> None:
+        if capacity < 1:
+            raise ValueError("a roster needs at least one server")
+        self.capacity, self.free, self.cal, self.takes = capacity, capacity, cal, takes
+        self.work_cal = cal if work_cal is None else work_cal
+        self.waking = False
+        self.tally = Tally()
+        # a span of time over which the roster is known to be on (or off) shift
+        self.span_lo = self.span_hi = 0.0
+        self.span_open = False
+
+
+def rosters(capacity: int, office: Calendar, duty: DutyRoster | None) -> list[Roster]:
+    """The office roster of ``capacity`` servers on ``office``, and the unit's on-duty roster
+    if its staffing has one (outside office hours or round the clock)."""
+    out = [Roster(capacity, office)]
+    if duty is not None:
+        cal = ALWAYS if duty.hours == "always" else office.complement()
+        out.append(Roster(duty.staff, cal, PRIORITY[duty.takes], ALWAYS))
+    return out
+
+
+class Watcher(Protocol):
+    """Told when a pre-emptible job's work runs (patrols discover problems as they pass)."""
+
+    def begin(self, job: Job, start: float, stop: float) -> None:
+        """A segment of work starts now, planned to run until ``stop``."""
+
+    def end(self, job: Job, at: float) -> None:
+        """The segment ends at ``at`` (as planned, or cut short by pre-emption)."""
+
+
 class Job(simpy.Event):
     """One job on a pool: the event fires when the work is done, its value the start time.
 
-    A job is one event however long it queued: the server that frees up schedules it straight
-    at its end (rather than waking the job to start a timeout), and the pool's own accounting
-    runs as its first callback, before whoever waits on it.
-    """
-
-    __slots__ = ("activity", "hours", "pool", "queued_at")
-
-    def __init__(self, pool: Pool, hours: float, activity: str | dict[str, float]) -> None:
-        super().__init__(pool.env)
-        self.pool, self.hours, self.activity = pool, hours, activity
-        self.queued_at = pool.env.now
-        self.callbacks.append(pool._finish)
-
-    def begin(self, start: float) -> None:
-        """A server takes the job at ``start`` (now): it ends after its working hours."""
-        pool = self.pool
-        end = pool.cal.add(start, self.hours / pool.speed)
-        self._ok, self._value = True, start
-        self.env.schedule(self, delay=end - start)
-
-
-class Pool:
-    """``capacity`` servers sharing one queue and one calendar.
-
-    ``speed`` < 1 stretches every job: the share of working time lost to admin and training.
+    A case job is one event however long it queued: the server that frees up schedules it
+    straight at its end, and the pool's own accounting runs as its first callback, before
+    whoever waits on it. A pre-emptible job runs in segments, each ended by a timer.
     """
 
     __slots__ = (
-        "_free_at", "_heap", "_last", "_seq", "area_busy", "area_queue", "arrived", "cal",
-        "capacity", "env", "free", "kind", "name", "speed", "tally", "tier", "unit", "wait_sum",
-        "waited", "work",
+        "activity",
+        "cancelled",
+        "hours",
+        "key",
+        "left",
+        "pool",
+        "prio",
+        "queued_at",
+        "roster",
+        "seg_start",
+        "segment",
+        "started",
+        "waiting",
+        "waiting_since",
+        "watcher",
+    )
+
+    def __init__(self, pool: Pool, hours: float, activity: str, prio: int, key: float) -> None:
+        super().__init__(pool.env)
+        self.pool, self.hours, self.activity, self.prio, self.key = pool, hours, activity, prio, key
+        self.queued_at = self.waiting_since = pool.env.now
+        self.roster: Roster | None = None
+        self.started = -1.0
+        self.left = -1.0  # >= 0 marks a pre-emptible job: its work still to do
+        self.segment = 0
+        self.seg_start = 0.0
+        self.cancelled = False
+        self.waiting = False
+        self.watcher: Watcher | None = None
+        self.callbacks.append(pool._finish)
+
+    @property
+    def cal(self) -> Calendar:
+        """The calendar the job's work runs on (its server's)."""
+        assert self.roster is not None
+        return self.roster.work_cal
+
+
+class Pool:
+    """Servers on one or more rosters sharing one queue (see the module docstring).
+
+    ``overhead`` is the share of shift time spent on admin and training (reported with the
+    utilisation; the rosters' calendars already leave that time out).
+    """
+
+    __slots__ = (
+        "_free_at", "_heap", "_last", "_running", "_seq", "area_busy", "area_queue", "arrived",
+        "busy", "cal", "capacity", "env", "kind", "name", "overhead", "queued", "rosters", "since",
+        "tally", "tier", "unit", "wait_sum", "waited", "work",
     )
 
     def __init__(self, env: simpy.Environment, name: str, tier: str, kind: str, unit: int,
-                 capacity: int, cal: Calendar, speed: float = 1.0) -> None:
+                 rosters: list[Roster], overhead: float = 0.0) -> None:
+        if not rosters:
+            raise ValueError(f"{name}: a pool needs a roster")
         self.env, self.name, self.tier, self.kind, self.unit = env, name, tier, kind, unit
-        self.capacity = capacity
-        self.free = max(capacity, 1)
-        self._heap: list[tuple[int, int, Job]] = []
+        self.rosters = rosters
+        self.cal = rosters[0].cal  # the office calendar
+        self.capacity = rosters[0].capacity
+        self.overhead = overhead
+        self._heap: list[tuple[int, float, int, Job]] = []
         self._seq = 0
-        self.cal, self.speed = cal, speed
+        self._running: list[Job] = []  # pre-emptible jobs in service
+        self.queued = 0
+        self.busy = 0
         self.arrived = 0
         self.waited = 0
         self.wait_sum = 0.0
         self.area_queue = 0.0
         self.area_busy = 0.0
         self._last = 0.0
+        self.since = 0.0
         self._free_at = 0.0
         self.work: dict[str, float] = {}
         self.tally = Tally()
 
-    def share_tally(self, tally: Tally) -> None:
-        """Count this pool in ``tally`` (shared with others) from now on; only before it has
-        had any job, so the shared sums stay exact."""
+    # --- monitoring ---------------------------------------------------------------------
+    def share_tally(self, queue: Tally, busy: dict[int, Tally]) -> None:
+        """Count this pool's queue in ``queue`` and each roster's busy servers in the tally
+        ``busy`` holds for its work calendar (``id(cal)`` keys), from now on; only before the
+        pool has had any job, so the shared sums stay exact."""
         if self.arrived:
             raise RuntimeError(f"{self.name}: a tally is shared before the run, not during it")
-        self.tally = tally
+        self.tally = queue
+        for r in self.rosters:
+            r.tally = busy.setdefault(id(r.work_cal), Tally())
 
     def _mark(self, now: float) -> None:
         dt = now - self._last
         if dt:
-            self.area_queue += dt * len(self._heap)
-            self.area_busy += dt * (max(self.capacity, 1) - self.free)
+            self.area_queue += dt * self.queued
+            self.area_busy += dt * self.busy
             self._last = now
 
-    def request(self, hours: float, priority: int, activity: str | dict[str, float]) -> Job:
+    def reset_stats(self) -> None:
+        """Start the statistics afresh now (the end of a warm-up): jobs still queued count as
+        arriving now, so Little's law holds over the measured span."""
+        now = self.env.now
+        self._mark(now)
+        self.area_queue = self.area_busy = self.wait_sum = 0.0
+        self.arrived = self.queued
+        self.waited = 0
+        self.work = {}
+        self.since = now
+        for _, _, _, job in self._heap:
+            if not job.cancelled:
+                job.waiting_since = max(job.waiting_since, now)
+
+    # --- requests -----------------------------------------------------------------------
+    def request(self, hours: float, priority: int, activity: str, *, routine: bool = False,
+                ageing: float = 0.0) -> Job:
         """Queue a job of ``hours`` working hours; yield it, or add a callback to it.
 
-        A job that takes a server off shift holds it until the shift opens and the work is
-        done (``Calendar.add``): the order of service is the same as if it waited for the
-        opening, at one event less. ``activity`` names what the hours are spent on, or splits
-        them (``{"patrol": 2.0, "visit": 1.5}``). Lower ``priority`` is served first, then
-        first come first served.
+        ``activity`` names what the hours are spent on. ``routine`` marks pre-emptible routine
+        work (patrols, sweeps, visits), queued as if ``ageing`` hours later than now.
         """
-        job = Job(self, hours, activity)
-        now = job.queued_at
+        now = self.env.now
+        job = Job(self, hours, activity, priority, now + ageing)
+        if routine:
+            job.left = hours
         self._mark(now)
         self.arrived += 1
-        if self.free and not self._heap:
-            self.free -= 1
-            self.tally.busy += 1
-            self.waited += 1
-            job.begin(now)
-        else:
-            heapq.heappush(self._heap, (priority, self._seq, job))
-            self._seq += 1
-            self.tally.queue += 1
+        for r in self.rosters:
+            if r.free and priority <= r.takes and _takes_now(r, now):
+                # no queued job can be waiting for this server, or it would have taken it
+                self._begin(job, r, now)
+                return job
+        if priority < ROUTINE and self._running and self._preempt(job, now):
+            return job
+        self._enqueue(job)
         return job
+
+    def cancel(self, job: Job) -> bool:
+        """Withdraw a job that has not started (a day's patrol replaced by the next day's);
+        True if it was still waiting. Its event never fires."""
+        if not job.waiting:
+            return False
+        now = self.env.now
+        self._mark(now)
+        self.wait_sum += now - job.waiting_since
+        job.cancelled = True
+        job.waiting = False
+        self.queued -= 1
+        self.tally.queue -= 1
+        return True
+
+    def _enqueue(self, job: Job) -> None:
+        heapq.heappush(self._heap, (job.prio, job.key, self._seq, job))
+        self._seq += 1
+        self.queued += 1
+        self.tally.queue += 1
+        job.waiting = True
+        job.waiting_since = self.env.now
+        for r in self.rosters:
+            if r.free and job.prio <= r.takes and not r.waking:
+                # free but off shift: wake at its next opening
+                self._wake_at(r, _next_start(r.cal, self.env.now))
+
+    def _wake_at(self, r: Roster, t: float) -> None:
+        r.waking = True
+        ev = self.env.timeout(t - self.env.now)
+        ev.callbacks.append(lambda _e, r=r: self._opening(r))
+
+    def _opening(self, r: Roster) -> None:
+        """A roster's shift opens: its free servers take waiting jobs by priority."""
+        r.waking = False
+        now = self.env.now
+        if not _takes_now(r, now):  # rounding at the boundary: wait for the next opening
+            if r.free and self._next_for(r) is not None:
+                self._wake_at(r, _next_start(r.cal, now))
+            return
+        self._mark(now)
+        while r.free:
+            job = self._pop_for(r)
+            if job is None:
+                break
+            self._begin(job, r, now)
+
+    def _next_for(self, r: Roster) -> Job | None:
+        heap = self._heap
+        while heap and heap[0][3].cancelled:
+            heapq.heappop(heap)
+        if heap and heap[0][0] <= r.takes:
+            return heap[0][3]
+        return None
+
+    def _pop_for(self, r: Roster) -> Job | None:
+        job = self._next_for(r)
+        if job is not None:
+            heapq.heappop(self._heap)
+            job.waiting = False
+            self.queued -= 1
+            self.tally.queue -= 1
+        return job
+
+    def _begin(self, job: Job, r: Roster, now: float) -> None:
+        """Server of roster ``r`` starts (or resumes) ``job`` now."""
+        if job.roster is None:
+            job.started = now
+            self.waited += 1
+        self.wait_sum += now - job.waiting_since
+        r.free -= 1
+        r.tally.busy += 1
+        self.busy += 1
+        job.roster = r
+        if job.left < 0:
+            job._ok, job._value = True, job.started
+            self.env.schedule(job, delay=r.work_cal.add(now, job.hours) - now)
+            return
+        # routine work: a segment up to the job's end or the shift's end, whichever first
+        cal = r.work_cal
+        end = cal.add(now, job.left)
+        close = cal.next_close(now)
+        last = end <= close + EPS
+        stop = end if last else close
+        job.segment += 1
+        job.seg_start = now
+        self._running.append(job)
+        if job.watcher is not None:
+            job.watcher.begin(job, now, stop)
+        timer = self.env.timeout(stop - now)
+        timer.callbacks.append(lambda _e, job=job, seg=job.segment: self._segment_end(job, seg))
+
+    def _preempt(self, urgent: Job, now: float) -> bool:
+        """Give ``urgent`` the server of a routine job (the latest started), which goes back
+        to the queue with the work it has left."""
+        for k in range(len(self._running) - 1, -1, -1):
+            job = self._running[k]
+            r = job.roster
+            assert r is not None
+            if urgent.prio <= r.takes:
+                self._stop(job, now)
+                self._enqueue(job)
+                r.free += 1
+                r.tally.busy -= 1
+                self.busy -= 1
+                self._begin(urgent, r, now)
+                return True
+        return False
+
+    def _stop(self, job: Job, now: float) -> None:
+        """End a routine job's current segment now (pre-empted, or its shift closed)."""
+        done = now - job.seg_start  # a segment never spans a closure: wall time is work
+        job.left = max(job.left - done, 0.0)
+        job.segment += 1  # its timer, if still pending, is stale
+        self._running.remove(job)
+        self._account(job, done)
+        if job.watcher is not None:
+            job.watcher.end(job, now)
+
+    def _segment_end(self, job: Job, segment: int) -> None:
+        if job.segment != segment:
+            return  # pre-empted before this timer
+        now = self.env.now
+        self._mark(now)
+        r = job.roster
+        assert r is not None
+        done = now - job.seg_start
+        job.left = max(job.left - done, 0.0)
+        self._running.remove(job)
+        self._account(job, done)
+        if job.watcher is not None:
+            job.watcher.end(job, now)
+        if job.left <= EPS:
+            job.left = 0.0
+            job.succeed(job.started)  # _finish frees the server
+            return
+        # the shift closed with work left: back to the queue, the server goes off
+        job.segment += 1
+        self._enqueue(job)
+        self._release(r, now)
 
     def _finish(self, job: simpy.Event) -> None:
         """A job ends: count its work, then hand the server to the next job or free it."""
         assert isinstance(job, Job)
-        work = self.work
-        activity = job.activity
-        if isinstance(activity, str):
-            work[activity] = work.get(activity, 0.0) + job.hours
-        else:
-            for a, h in activity.items():
-                work[a] = work.get(a, 0.0) + h
         now = self.env.now
+        if job.left < 0:
+            self._account(job, job.hours)
         self._mark(now)
-        if self._heap:
-            nxt = heapq.heappop(self._heap)[2]
-            self.tally.queue -= 1
-            self.wait_sum += now - nxt.queued_at
-            self.waited += 1
-            nxt.begin(now)
-        else:
-            self.free += 1
-            self.tally.busy -= 1
+        r = job.roster
+        assert r is not None
+        self._release(r, now)
 
+    def _account(self, job: Job, hours: float) -> None:
+        """Count ``hours`` of ``job``'s work: by activity for the office roster, as ``duty``
+        for an on-duty roster (its utilisation is its own)."""
+        key = job.activity if job.roster is self.rosters[0] else DUTY
+        self.work[key] = self.work.get(key, 0.0) + hours
+
+    def _release(self, r: Roster, now: float) -> None:
+        """A server of ``r`` is done: next job if on shift, else free (woken at opening)."""
+        r.free += 1
+        r.tally.busy -= 1
+        self.busy -= 1
+        if _takes_now(r, now):
+            nxt = self._pop_for(r)
+            if nxt is not None:
+                self._begin(nxt, r, now)
+        elif not r.waking and self._next_for(r) is not None:
+            self._wake_at(r, _next_start(r.cal, now))
+
+    # --- arithmetic booking ---------------------------------------------------------------
     def book(self, hours: float, activity: str) -> float:
         """Book work on a pool nothing else queues on (part-time helpers' visit batches):
         its servers share the job, starting when they are free; returns the finish time.
@@ -171,22 +468,28 @@ class Pool:
         Arithmetic instead of events: the job order is already fixed by its only caller.
         """
         start = max(self.env.now, self._free_at)
-        end = self.cal.add(start, hours / self.speed / max(self.capacity, 1))
+        end = self.cal.add(start, hours / self.capacity)
         # not a queued job: it counts as work and busy time, not in the queue statistics
-        self.area_busy += (end - start) * max(self.capacity, 1)
+        self.area_busy += (end - start) * self.capacity
         self._free_at = end
         self.work[activity] = self.work.get(activity, 0.0) + hours
         return end
 
+    # --- results --------------------------------------------------------------------------
     def close(self) -> None:
         """Bring the time-weighted areas up to now (call at the end of a run)."""
         self._mark(self.env.now)
 
     def stats(self, horizon: float) -> PoolStats:
-        """What this pool measured, detached from the simulation (picklable)."""
+        """What this pool measured since its statistics began, detached (picklable)."""
         now = self.env.now
-        return PoolStats(self.name, self.tier, self.kind, self.capacity,
-                         self.capacity * self.cal.worked(horizon), dict(self.work),
+        waiting = [job for _, _, _, job in self._heap if not job.cancelled]
+        hours = [r.capacity * (r.cal.worked(horizon) - r.cal.worked(self.since))
+                 for r in self.rosters]
+        return PoolStats(self.name, self.tier, self.kind,
+                         sum(r.capacity for r in self.rosters),
+                         hours[0] / (1.0 - self.overhead), dict(self.work),
                          self.arrived, self.waited, self.wait_sum, self.area_queue,
-                         self.area_busy, len(self._heap),
-                         sum(now - job[2].queued_at for job in self._heap))
+                         self.area_busy, len(waiting),
+                         sum(now - job.waiting_since for job in waiting), self.overhead,
+                         sum(hours[1:]))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.model.arrivals.poisson import DIFFICULTIES, SOURCES, URGENCIES
 from sim.model.case import _unit
-from sim.model.resource import Pool
+from sim.model.clock import Calendar
 
 if TYPE_CHECKING:
     from sim.model.engine import Model
@@ -104,16 +104,14 @@ class Tracer:
             role, actor, unit = self._actor(g, fields)
         self._add(t, op, role, actor, str(unit), i, g, fields)
 
-    def patrol(self, g: int, pool: Pool, start: float, hours: float) -> None:
-        """A patrol of ``hours`` begun by ``pool`` at ``start``: its start, a check-in
-        halfway and its end, on the pool's working clock."""
+    def patrol(self, g: int, cal: Calendar, start: float, end: float) -> None:
+        """A patrol worked from ``start`` to ``end`` on ``cal``: its start, a check-in
+        halfway through its working time and its end."""
         self.patrol_seq += 1
         role, actor, unit = self._actor(g, {"actor": "worker"})
-        half = hours / 2 / pool.speed
-        for op, after in (("patrol.start", 0.0), ("patrol.checkin", half),
-                          ("patrol.end", 2 * half)):
-            self._add(pool.cal.add(start, after), op, role, actor, str(unit), -1, g,
-                      {"patrol": self.patrol_seq})
+        half = cal.at((cal.worked(start) + cal.worked(end)) / 2)
+        for op, t in (("patrol.start", start), ("patrol.checkin", half), ("patrol.end", end)):
+            self._add(t, op, role, actor, str(unit), -1, g, {"patrol": self.patrol_seq})
 
     def visits(self, g: int, n: int, at: float) -> None:
         """``n`` door visits recorded at grid ``g``, done by ``at``."""

@@ -14,7 +14,7 @@ import simpy
 
 from sim.config.scenario import Scenario
 from sim.model.clock import calendar
-from sim.model.resource import Pool
+from sim.model.resource import Pool, Roster, rosters
 from sim.world.codes import KIND_EXCLUSIVE
 from sim.world.export import worker_ids
 from sim.world.tables import ROLES, World
@@ -33,11 +33,10 @@ class Teams:
     team_role: list[str]
     team_actor: list[str]
     capacity_hours: dict[str, float]
-    speed: dict[str, float]
 
 
 def overhead_share(s: Scenario, role: str) -> float:
-    """Share of working time lost to admin and training for a role."""
+    """Share of a role's shift spent on admin and training, not on jobs."""
     shift = s.staffing.shifts[SHIFT_OF_ROLE.get(role, "full_time")]  # type: ignore[index]
     hours_year = shift.hours_per_day * len(shift.workdays) * 52
     training = s.rules.training.hours_per_year / hours_year if hours_year else 0.0
@@ -63,12 +62,15 @@ def build_teams(env: simpy.Environment, w: World, s: Scenario, mask: np.ndarray)
     grid_team = np.full(n_grids, -1, np.int32)
     grid_helpers = np.full(n_grids, -1, np.int32)
     helper_pools: list[Pool] = []
-    speed = {r: 1.0 - overhead_share(s, r) for r in SHIFT_OF_ROLE}
+    overhead = {r: overhead_share(s, r) for r in SHIFT_OF_ROLE}
+    duty = s.staffing.duty.get("grid")
     cap_hours: dict[str, float] = {}
 
     def shift_cal(r: str):
+        # admin and training take the end of each shift: no job runs then
         sh = s.staffing.shifts[SHIFT_OF_ROLE[r]]  # type: ignore[index]
-        return calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays))
+        hours = sh.hours_per_day * (1.0 - overhead[r])
+        return calendar(sh.start_hour, sh.start_hour + hours, tuple(sh.workdays))
 
     for g in np.flatnonzero(mask).tolist():
         roles = by_grid[g]
@@ -84,7 +86,8 @@ def build_teams(env: simpy.Environment, w: World, s: Scenario, mask: np.ndarray)
         if key not in teams:
             teams[key] = len(pools)
             pools.append(Pool(env, f"team{len(pools)}", "grid", primary_role, len(pools),
-                              len(key), shift_cal(primary_role), speed[primary_role]))
+                              rosters(len(key), shift_cal(primary_role), duty),
+                              overhead[primary_role]))
             team_role.append(primary_role)
             team_actor.append(str(ids[key[0]]))
             team_members.append(list(key))
@@ -92,8 +95,9 @@ def build_teams(env: simpy.Environment, w: World, s: Scenario, mask: np.ndarray)
         helpers = roles.get("part_time", []) if primary_role == "full_time" else []
         if helpers:
             grid_helpers[g] = len(helper_pools)
-            helper_pools.append(Pool(env, f"helpers{g}", "grid", "part_time", g, len(helpers),
-                                     shift_cal("part_time"), speed["part_time"]))
+            helper_pools.append(Pool(env, f"helpers{g}", "grid", "part_time", g,
+                                     [Roster(len(helpers), shift_cal("part_time"))],
+                                     overhead["part_time"]))
     team_grids_sorted = np.argsort(grid_team, kind="stable")
     bounds = np.searchsorted(grid_team[team_grids_sorted], np.arange(len(pools) + 1))
     team_grids = [team_grids_sorted[bounds[i]:bounds[i + 1]] for i in range(len(pools))]
@@ -104,4 +108,4 @@ def build_teams(env: simpy.Environment, w: World, s: Scenario, mask: np.ndarray)
         p.unit = offset + i
     grid_helpers = np.where(grid_helpers >= 0, grid_helpers + offset, -1)
     return Teams(pools + helper_pools, grid_team, grid_helpers, team_grids, team_role,
-                 team_actor, cap_hours, speed)
+                 team_actor, cap_hours)

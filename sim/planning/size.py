@@ -111,10 +111,10 @@ class UnitLoad:
 
     tier: str
     unit: int  # unit row of the tier (grid row for grids, department-unit row for departments)
-    open_hours: float  # hours the unit's calendar was open during the run
+    open_hours: float  # hours the unit could work on jobs (shift less admin and training)
     open_share: float  # open hours / run hours
     jobs: float  # jobs queued (for grids: cases reaching the worker)
-    work_hours: float  # working hours those jobs took (slowed by admin and training)
+    work_hours: float  # working hours those jobs took
     routine_hours: float = 0.0  # grids only: patrols, sweeps and visits, at lowest priority
 
 
@@ -127,11 +127,11 @@ def unit_loads(result: RunResult) -> list[UnitLoad]:
         for p in pools:
             open_h = p.cal.worked(horizon)
             loads.append(UnitLoad(tier, p.unit, open_h, open_h / horizon, float(p.arrived),
-                                  sum(p.work.values()) / p.speed))
+                                  sum(p.work.values())))
     for p in m.departments.pools.values():
         open_h = p.cal.worked(horizon)
         loads.append(UnitLoad("department", p.unit, open_h, open_h / horizon, float(p.arrived),
-                              sum(p.work.values()) / p.speed))
+                              sum(p.work.values())))
     # Grid teams: their cases come first, patrols and visits fill the rest of the day, so the
     # case queue is the one sized; routine hours count as a fixed load on the team.
     code_row = {c: i for i, c in enumerate(m.world.grid_code.tolist())}
@@ -144,8 +144,8 @@ def unit_loads(result: RunResult) -> list[UnitLoad]:
             continue
         open_h = p.cal.worked(horizon)
         team_cases = cases_per_grid[grids].sum()
-        case_h = sum(h for a, h in p.work.items() if a not in ROUTINE) / p.speed
-        routine_h = sum(p.work.get(a, 0.0) for a in ROUTINE) / p.speed
+        case_h = sum(h for a, h in p.work.items() if a not in ROUTINE)
+        routine_h = sum(p.work.get(a, 0.0) for a in ROUTINE)
         for g in grids.tolist():
             share = cases_per_grid[g] / team_cases if team_cases else 0.0
             loads.append(UnitLoad("grid", g, open_h, open_h / horizon, float(cases_per_grid[g]),

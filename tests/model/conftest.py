@@ -37,6 +37,7 @@ hard_factor = 1
 rework_factor = 1
 coordination_days = 0
 resident_report_hours = 1
+reference_patrol_minutes = 0.3
 [profile]
 hourly = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
           1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]

@@ -15,7 +15,6 @@ from sim.config import Scenario, load_scenario
 from sim.model import Model
 from sim.model.arrivals import Arrivals, Draws, Locations, draw_arrivals, locate
 from sim.model.arrivals.draws import CaseDraws
-from sim.model.arrivals.poisson import SOURCES
 from sim.model.arrivals.profile import weekly_intensity
 from sim.model.case import TIMES
 from sim.runner import simulate
@@ -204,26 +203,3 @@ def test_durations_follow_their_laws() -> None:
     law = stats.lognorm(s=sigma, scale=3.0 * np.exp(-sigma**2 / 2))
     assert stats.kstest(x[kind == 1], law.cdf).pvalue > ALPHA
     assert stats.kstest(d.discovery_effort, stats.expon.cdf).pvalue > ALPHA
-
-
-def test_discovery_is_geometric_in_patrols() -> None:
-    """A latent problem is found at each patrol with its type's chance, as before efforts."""
-    m = _model(small_scenario(), 60)
-    found_at: dict[int, int] = {}
-    found: list[int] = []
-    m._start = found.append  # type: ignore[method-assign]
-    latent = np.flatnonzero(m.arrivals.source == SOURCES.index("patrol"))
-    m.latent[0] = latent.tolist()
-    for patrol in range(1, 41):
-        m.discover(0)
-        found_at.update(dict.fromkeys(found, patrol))
-        found.clear()
-    p = np.array([t.patrol_discovery for t in m.types])[m.arrivals.type[latent]]
-    assert not any(i in found_at for i in latent[p == 0])  # never found, never
-    n = np.array([found_at.get(i, 99) for i in latent[p > 0]])
-    q = p[p > 0]
-    bins = np.arange(1, 7)  # found at patrol 1 … 5, later
-    expected = np.array([np.sum(q * (1 - q) ** (k - 1)) for k in bins[:-1]])
-    expected = np.r_[expected, q.size - expected.sum()]
-    observed = np.r_[[np.sum(n == k) for k in bins[:-1]], np.sum(n >= bins[-1])]
-    assert stats.chisquare(observed, expected).pvalue > ALPHA

@@ -149,20 +149,25 @@ def test_timeseries_has_every_tier_every_hour(runs) -> None:
 
 
 def test_shared_tallies_equal_the_pools_they_sum(runs) -> None:
-    """The time series reads tallies shared by pools; at the end each still equals the sum of
-    its pools' queues and busy servers (and some are non-zero, so the check has teeth)."""
+    """The time series reads tallies shared by pools (queues) and rosters (busy servers); at
+    the end each still equals the sum of what shares it (and some are non-zero, so the check
+    has teeth)."""
     model = runs["jiangsu"].model
-    pools: dict[int, list] = {}
+    queues: dict[int, list] = {}
+    busy: dict[int, list] = {}
     for p in model.all_pools():
-        pools.setdefault(id(p.tally), []).append(p)
-    assert len(pools) < len(model.all_pools()) / 10
-    busy = 0
-    for group in pools.values():
-        tally = group[0].tally
-        assert tally.queue == sum(p.stats(model.horizon).queued_at_end for p in group)
-        assert tally.busy == sum(max(p.capacity, 1) - p.free for p in group)
-        busy += tally.busy + tally.queue
-    assert busy > 0
+        queues.setdefault(id(p.tally), []).append(p)
+        for r in p.rosters:
+            busy.setdefault(id(r.tally), []).append(r)
+    assert len(queues) < len(model.all_pools()) / 10
+    seen = 0
+    for group in queues.values():
+        assert group[0].tally.queue == sum(p.stats(model.horizon).queued_at_end for p in group)
+        seen += group[0].tally.queue
+    for rosters in busy.values():
+        assert rosters[0].tally.busy == sum(r.capacity - r.free for r in rosters)
+        seen += rosters[0].tally.busy
+    assert seen > 0
 
 
 def test_case_table_schema(runs, tmp_path: Path) -> None:
