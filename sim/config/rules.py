@@ -218,6 +218,9 @@ class Deadlines(Cited):
     clock_rural: WorkingHours
     steps: StepDeadlines
     supervision: Supervision
+    case_limit_hours: dict[Literal["routine", "urgent", "emergency"], PositiveFloat] = Field(
+        default={}, description="limit from report to close (办结时限) by urgency, on the "
+        "deadline clock (24 h for emergencies); none where the rules set none")
 
 
 class Feedback(Cited):

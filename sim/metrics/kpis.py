@@ -31,10 +31,18 @@ def _dist(x: np.ndarray) -> dict[str, float | int | None]:
             **{f"p{p}": float(v) for p, v in zip(QUANTILES, q, strict=True)}}
 
 
-def on_time(done: np.ndarray, due: np.ndarray) -> dict[str, float | int | None]:
-    """Share of steps done by their deadline, among steps done that had one."""
-    has = np.isfinite(done) & np.isfinite(due)
-    return {"n": int(has.sum()), "rate": _rate(np.sum(done[has] <= due[has]), has.sum())}
+STEP_DONE = {"accept": "accepted", "dispatch": "dispatch_done", "handle": "handled",
+             "verify": "verified"}
+
+
+def on_time(done: np.ndarray, due: np.ndarray, late: np.ndarray) -> dict[str, float | int | None]:
+    """Share of cases whose step (every instance of it: each centre's dispatch, each
+    verification) met its deadline, among cases whose step is done or already late; a step
+    still undone at the end but not yet due is censored (counted apart, not in the rate)."""
+    has = np.isfinite(due)
+    counted = has & (np.isfinite(done) | late)
+    return {"n": int(counted.sum()), "rate": _rate(np.sum(~late[counted]), counted.sum()),
+            "censored": int(np.sum(has & ~counted))}
 
 
 def compute_kpis(m: RunRecord) -> dict[str, Any]:
@@ -49,7 +57,6 @@ def compute_kpis(m: RunRecord) -> dict[str, Any]:
     by_tier = {t: _dist(ttc[tier_of == i]) for i, t in enumerate(TIERS) if np.any(tier_of == i)}
     reached_centre = idx[~c.self_resolved[idx] & (np.isfinite(c.dispatched[idx])
                                                   | np.isfinite(c.escalated[idx]))]
-    dispatch_has = np.isfinite(c.dispatch_due[idx]) & np.isfinite(c.dispatch_done[idx])
     fb_base = closed
     return {
         "scenario": m.scenario.meta.name,
@@ -63,13 +70,9 @@ def compute_kpis(m: RunRecord) -> dict[str, Any]:
             "unreported_latent": int(len(a) - idx.size),
         },
         "on_time": {
-            "accept": on_time(c.accepted[idx], c.accept_due[idx]),
-            "dispatch": {"n": int(dispatch_has.sum()),
-                         "rate": _rate(np.sum(c.dispatch_ok[idx][dispatch_has]),
-                                       dispatch_has.sum())},
-            "handle": on_time(c.handled[idx], c.handle_due[idx]),
-            "verify": on_time(c.verified[idx], c.verify_due[idx]),
-        },
+            step: on_time(getattr(c, done)[idx], getattr(c, f"{step}_due")[idx],
+                          getattr(c, f"late_{step}")[idx])
+            for step, done in STEP_DONE.items()},
         "time_to_close_hours": {
             "all": _dist(ttc), "by_type": by_type, "by_tier": by_tier,
             # closed cases alone flatter an understaffed run (its slow cases are still open):

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.model.arrivals.poisson import DIFFICULTIES, SOURCES, URGENCIES
-from sim.model.case import TIMES
+from sim.model.case import LATE, TIMES
 from sim.model.record import RunRecord
 
 # Day 0 of every run: a Monday, in China Standard Time. Runs never read the wall clock.
@@ -67,6 +67,7 @@ def case_table(m: RunRecord) -> pa.Table:
         "escalations": c.escalations[idx],
         "reworks": c.reworks[idx],
         "overdue": c.overdue[idx],
+        **{f"late_{step}": getattr(c, f"late_{step}")[idx] for step in LATE},
         "supervision_level": c.supervision[idx],
         "reached_worker": c.reached_worker[idx],
     }

@@ -27,7 +27,10 @@ TIMES = (
     "occurred", "reported", "accepted", "first_start", "first_done", "escalated",
     "dispatched", "handle_start", "handled", "feedback", "verified", "closed",
     "accept_due", "dispatch_due", "handle_due", "verify_due", "dispatch_done", "explained",
+    "handle_assigned", "close_due",
 )
+# a step done after its deadline, or still undone at the end of the run past it
+LATE = ("accept", "dispatch", "handle", "verify", "close")
 MAX_REWORK = 2
 
 
@@ -46,7 +49,8 @@ class CaseTable:
         self.overdue = np.zeros(n, bool)
         self.reached_worker = np.zeros(n, bool)
         self.entry_source = np.zeros(n, np.int8)
-        self.dispatch_ok = np.ones(n, bool)
+        for step in LATE:
+            setattr(self, f"late_{step}", np.zeros(n, bool))
         self.handler: list[str] = [""] * n
         self.path: list[str] = [""] * n
 
@@ -115,9 +119,7 @@ class CaseRun:
         now = m.env.now
         m.cases.reported[i] = now
         m.emit("case.report", i, source=self.source)
-        # due from the report; due again from the assignment if a centre assigns the handling
-        m.cases.handle_due[i] = m.deadlines.due("handle", now, self.urban, self.urgency,
-                                                self.difficulty, self.ct.deadline_hours)
+        m.cases.close_due[i] = m.deadlines.case_limit(now, self.urban, self.urgency)
         can_take = self.team is not None and not self.barred
         if self.source == "department" and can_take and routing.upper_assigns_down:
             m.env.process(self._assigned_down())
@@ -153,10 +155,16 @@ class CaseRun:
         """First handling (首接初办): a job on the grid's team."""
         m, c, i = self.m, self.m.cases, self.i
         assert self.team is not None
+        now = m.env.now
         c.reached_worker[i] = True
         if isnan(c.accept_due.item(i)):
-            c.accept_due[i] = m.deadlines.due("accept", m.env.now, self.urban, self.urgency,
+            c.accept_due[i] = m.deadlines.due("accept", now, self.urban, self.urgency,
                                               self.difficulty, 0)
+        # the worker's handling runs from when the case reaches him (a centre that assigned
+        # it down set it; the assigner sets it)
+        c.handle_due[i] = m.deadlines.due("handle", now, self.urban, self.urgency,
+                                          self.difficulty, self.ct.deadline_hours)
+        c.handle_assigned[i] = now
         return self.team.request(m.draw.worker_hours.item(i), self.prio, "case")
 
     def _worker_called_back(self, job: simpy.Event) -> None:
@@ -171,18 +179,24 @@ class CaseRun:
         c.first_start[i] = start
         if isnan(c.accepted.item(i)):
             c.accepted[i] = start
+            if start > c.accept_due.item(i):
+                c.late_accept[i] = True
             m.emit("case.accept", i, at=start, actor="worker")
         c.first_done[i] = now
+        c.handler[i] = "grid"
+        m.supervision.handling(i, now)
         if m.draw.u_self.item(i) < self.ct.self_resolve:
             c.self_resolved[i] = True
             c.resolved_tier[i] = 0
             c.handled[i] = c.feedback[i] = c.verified[i] = c.closed[i] = now
-            c.handler[i] = "grid"
             c.path[i] = ">".join(self.path)
             m.emit("case.handle", i, actor="worker", resolved=True)
             m.emit("case.close", i, actor="worker")
+            m.supervision.case_limit(i, now)
             m.closed_case(i)
             return True
+        # the worker's step is over; the centre that assigns the handling sets the next
+        c.handle_due[i] = c.handle_assigned[i] = NAN
         m.emit("case.handle", i, actor="worker", resolved=False)
         return False
 
@@ -242,14 +256,15 @@ class CaseRun:
             path.append(handler_name)
         c.resolved_tier[i] = ("grid", "township", "county", "city").index(tier)
         c.handler[i] = handler_name
-        # the handling deadline runs from the assignment (c.dispatched), set by the assigner
+        # the handling deadline runs from the assignment, set by the assigner
         c.handle_due[i] = m.deadlines.due("handle", env.now, urban, urgency, difficulty,
                                           ct.deadline_hours)
+        c.handle_assigned[i] = env.now
         hours = m.draw.handle_hours.item(i) * (m.steps.hard_factor if difficulty == "hard"
                                                else 1.0)
         c.handle_start[i] = yield handler.request(hours, prio, "handling")
         c.handled[i] = env.now
-        m.settle_deadline(i, env.now)
+        m.supervision.handling(i, env.now)
         m.emit("case.handle", i, actor=handler_name, resolved=True)
         centre = m.centres.pools[tier][_unit(m, tier, g)]
         if m.draw.u_feedback.item(i) < m.feedback_rate:
@@ -260,10 +275,12 @@ class CaseRun:
         verifier = self.team if (self.team is not None and not self.barred) else centre
         for attempt in range(MAX_REWORK + 1):
             c.verify_due[i] = m.deadlines.due("verify", env.now, urban, urgency, difficulty, 0)
+            c.verified[i] = NAN
             yield verifier.request(m.steps.verify_minutes / 60, prio, "verify")
             passed = attempt == MAX_REWORK or m.draw.u_rework.item(i, attempt) >= ct.rework
-            if isnan(c.verified.item(i)):
-                c.verified[i] = env.now
+            c.verified[i] = env.now
+            if env.now > c.verify_due.item(i):
+                c.late_verify[i] = True
             m.emit("case.verify", i, passed=bool(passed),
                    actor="worker" if verifier is self.team else tier)
             if passed:
@@ -271,9 +288,10 @@ class CaseRun:
             c.reworks[i] += 1
             yield handler.request(hours * m.steps.rework_factor, prio, "handling")
             c.handled[i] = env.now
+            m.supervision.handling(i, env.now)  # rework is handling: the same deadline holds
             m.emit("case.handle", i, actor=handler_name, resolved=True, rework=True)
-        c.verified[i] = env.now
         c.closed[i] = env.now
+        m.supervision.case_limit(i, env.now)
         c.path[i] = ">".join(path)
         m.emit("case.close", i, tier=tier)
         m.closed_case(i)
@@ -291,16 +309,16 @@ def _route(m: Model, i: int, pool: Pool, arrived: float, accept: bool, urban: bo
     if accept:
         c.accept_due[i] = dl.due("accept", arrived, urban, urgency, difficulty, 0)
     c.dispatch_due[i] = dl.due("dispatch", arrived, urban, urgency, difficulty, 0)
+    c.dispatch_done[i] = NAN
     job = pool.request(accept_h + steps.dispatch_minutes / 60, prio, "centre")
     start = yield job
     if accept:
         c.accepted[i] = job.cal.add(start, accept_h)
+        if c.accepted.item(i) > c.accept_due.item(i):
+            c.late_accept[i] = True
         m.emit("case.accept", i, tier=pool.tier, at=c.accepted.item(i))
-    _dispatch_done(c, i, m.env.now)
-
-
-def _dispatch_done(c: CaseTable, i: int, t: float) -> None:
-    """Dispatch is on time only if every routing decision met its deadline."""
-    c.dispatch_done[i] = t
-    if t > c.dispatch_due.item(i):
-        c.dispatch_ok[i] = False
+    # dispatch is on time only if every centre's routing met its deadline
+    now = m.env.now
+    c.dispatch_done[i] = now
+    if now > c.dispatch_due.item(i):
+        c.late_dispatch[i] = True

@@ -34,10 +34,13 @@ class Centres:
 
     def overseer(self, handler: str) -> str:
         """The centre tier that supervises (督办) ``handler``'s work: the centre that dispatched
-        a department (``dept:<key>@<tier>``), else the centre above the one handling it; the
-        top centre supervises its own work, as nobody is above it."""
+        a department (``dept:<key>@<tier>``), the grid's entry centre for a grid worker, else
+        the centre above the one handling it; the top centre supervises its own work, as
+        nobody is above it."""
         if handler.startswith("dept:"):
             return handler.rpartition("@")[2]
+        if handler == "grid":  # a grid worker's handling: the centre the grid reports to
+            return self.entry_tier()
         return self.above(handler) or handler
 
 

@@ -1,19 +1,23 @@
 """Deadlines: set by the assigner from the rules, on the working-hours clock of the grid.
 
-The clock runs through waiting and service alike. A handling deadline that passes before the
-work is done yields a written explanation where the rules demand one (002 第十九条) and
-supervision (督办) that climbs from yellow to red as lateness grows. Nothing in the run
-depends on supervision, so its levels are settled when the handling ends (or at the end of
-the run), with the times they began, rather than watched by events.
+The clock runs through waiting and service alike. Every step (acceptance, each centre's
+dispatch, handling, verification) has a deadline; a step done after it is late, and so is a
+step still undone at the end of the run once its deadline has passed. A handling deadline, or
+the case's own limit from report to close (办结时限) where the rules set one, that passes
+before the work is done yields a written explanation where the rules demand one
+(002 第十九条) and supervision (督办) that climbs from yellow to red as lateness grows, in
+working time on the deadline's own clock. Nothing in the run depends on supervision, so its
+levels are settled when the handling ends (or at the end of the run), with the times they
+began, rather than watched by events.
 """
 
 from __future__ import annotations
 
+import math
+
 from sim.config.rules import Rules
 from sim.model.arrivals.poisson import DIFFICULTIES, URGENCIES
 from sim.model.clock import ALWAYS, Calendar, calendar
-
-STEPS = ("accept", "dispatch", "handle", "verify")
 
 
 class DeadlinePolicy:
@@ -58,10 +62,23 @@ class DeadlinePolicy:
             hours = self._hours[step, urgency, urban]
         return self.clock(urban, urgency).add(t, hours)
 
-    def levels(self, assigned: float, due: float) -> tuple[tuple[int, float], ...]:
-        """Supervision levels and when each starts for a handling assigned at ``assigned`` and
-        due at ``due``: yellow at the deadline (plus ``yellow_after`` × the time allowed),
-        red once lateness passes ``red_after`` × the time allowed."""
+    def case_limit(self, t: float, urban: bool, urgency: str) -> float:
+        """When a case reported at ``t`` must be closed (办结时限), or NaN where the rules set
+        no limit from report to close."""
+        hours = self.rules.deadlines.case_limit_hours.get(urgency)
+        return self.clock(urban, urgency).add(t, hours) if hours else math.nan
+
+    def levels(self, assigned: float, due: float, clock: Calendar
+               ) -> tuple[tuple[int, float], tuple[int, float]]:
+        """Supervision levels and when each starts for work assigned at ``assigned`` and due
+        at ``due`` on ``clock``: yellow once lateness passes ``yellow_after`` × the working
+        time allowed, red once it passes ``red_after`` × it, both in working time."""
         sup = self.rules.deadlines.supervision
-        allowed = max(due - assigned, 0.0)
-        return (1, due + sup.yellow_after * allowed), (2, due + sup.red_after * allowed)
+        allowed = max(clock.worked(due) - clock.worked(assigned), 0.0)
+
+        def after(share: float) -> float:
+            # a miss is a miss at once: no offset means the deadline itself, even when it
+            # falls at a closing time
+            return clock.add(due, share * allowed) if share > 0 else due
+
+        return (1, after(sup.yellow_after)), (2, after(sup.red_after))

@@ -27,6 +27,7 @@ from sim.model.discovery import Discovery
 from sim.model.patrol import plan_visits, team_routine
 from sim.model.record import RunRecord
 from sim.model.resource import Pool
+from sim.model.supervision import Supervision
 from sim.model.trace import Tracer
 from sim.model.worker import build_teams
 from sim.world import World
@@ -98,6 +99,7 @@ class Model:
         self.grid_urban = (world.grid_kind == KIND_URBAN) | (
             (world.grid_kind == KIND_EXCLUSIVE) & world.community_urban[world.grid_community])
         self.deadlines = DeadlinePolicy(self.rules)
+        self.supervision = Supervision(self)
         self.teams = build_teams(self.env, world, scenario, self.grid_mask)
         self.centres = build_centres(self.env, world, scenario, city_share)
         self.departments = build_departments(self.env, world, scenario, city_share)
@@ -207,25 +209,6 @@ class Model:
         self.open_cases -= 1
         self.closed_count += 1
 
-    def settle_deadline(self, i: int, until: float) -> None:
-        """Case ``i``'s handling ended at ``until`` (or is still open then): each supervision
-        level that began before, with the written explanation where the rules require one at
-        the deadline's miss (002 第十九条)."""
-        c = self.cases
-        handler = c.handler[i]
-        for level, t in self.deadlines.levels(c.dispatched.item(i), c.handle_due.item(i)):
-            if t >= until:
-                return
-            if level == 1:
-                c.overdue[i] = True
-                if self.rules.deadlines.overdue_written_explanation:
-                    c.explained[i] = t
-                    self.emit("case.explain_overdue", i, actor=handler, at=t)
-            if self.rules.deadlines.supervision.enabled:
-                c.supervision[i] = level
-                self.emit("case.supervise", i, level=("", "yellow", "red")[level], at=t,
-                          actor=self.centres.overseer(handler))
-
     # --- tracing (free when off) ----------------------------------------------------------
     def emit(self, op: str, case: int, **fields: Any) -> None:
         """Record a case operation for the trace, if tracing."""
@@ -272,9 +255,7 @@ class Model:
         called hourly for time series)."""
         with _no_cycle_collection():
             self._run(progress, sample)
-        c = self.cases
-        for i in np.flatnonzero(np.isfinite(c.dispatched) & np.isnan(c.handled)).tolist():
-            self.settle_deadline(i, self.horizon)
+        self.supervision.at_end(self.horizon)
         for p in self.all_pools():
             p.close()
 
