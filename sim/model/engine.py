@@ -22,6 +22,7 @@ from sim.model.arrivals import draw_arrivals
 from sim.model.arrivals.poisson import SOURCES
 from sim.model.case import CaseRun, CaseTable
 from sim.model.centre import build_centres
+from sim.model.clock import holidays_of
 from sim.model.deadline import DeadlinePolicy
 from sim.model.department import build_departments
 from sim.model.patrol import plan_visits, team_routine
@@ -119,7 +120,7 @@ class Model:
         self.city_share = city_share
         self.grid_urban = (world.grid_kind == KIND_URBAN) | (
             (world.grid_kind == KIND_EXCLUSIVE) & world.community_urban[world.grid_community])
-        self.deadlines = DeadlinePolicy(self.rules)
+        self.deadlines = DeadlinePolicy(self.rules, holidays_of(scenario.holidays))
         self.teams = build_teams(self.env, world, scenario, self.grid_mask)
         self.centres = build_centres(self.env, world, scenario, city_share)
         self.departments = build_departments(self.env, world, scenario, city_share)

@@ -13,7 +13,7 @@ import numpy as np
 import simpy
 
 from sim.config.scenario import Scenario
-from sim.model.clock import calendar
+from sim.model.clock import calendar, holidays_of
 from sim.model.resource import Pool
 from sim.world.codes import KIND_EXCLUSIVE
 from sim.world.export import worker_ids
@@ -65,10 +65,12 @@ def build_teams(env: simpy.Environment, w: World, s: Scenario, mask: np.ndarray)
     helper_pools: list[Pool] = []
     speed = {r: 1.0 - overhead_share(s, r) for r in SHIFT_OF_ROLE}
     cap_hours: dict[str, float] = {}
+    holidays = holidays_of(s.holidays)
 
     def shift_cal(r: str):
         sh = s.staffing.shifts[SHIFT_OF_ROLE[r]]  # type: ignore[index]
-        return calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays))
+        return calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays),
+                        holidays if sh.observes_holidays else None)
 
     for g in np.flatnonzero(mask).tolist():
         roles = by_grid[g]
