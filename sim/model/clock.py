@@ -143,8 +143,9 @@ class Calendar:
         length = end_hour - start_hour
         if not days or days[0] < 0 or days[-1] > 6:
             raise ValueError("a calendar needs workdays among 0..6")
-        if not 0 < length <= 24:
+        if not 0 < length <= 24 + _TOUCH:
             raise ValueError(f"a shift lasts more than 0 and at most 24 hours, not {length}")
+        length = min(length, 24.0)  # start + 24 - start may round above 24
         self.holidays = holidays
         self.per_week = length * len(days)
         self.always = self.per_week >= WEEK and holidays is None
@@ -271,8 +272,10 @@ class Calendar:
 ALWAYS = Calendar(0.0, 24.0, range(7))
 
 
-@lru_cache(maxsize=64)
 def calendar(start_hour: float, end_hour: float, workdays: tuple[int, ...],
              holidays: Holidays | None = None) -> Calendar:
     """A shared calendar per distinct pattern (``end_hour`` past 24 runs into the next day)."""
-    return Calendar(start_hour, end_hour, workdays, holidays)
+    return _shared(start_hour, end_hour, workdays, holidays)  # one cache key however called
+
+
+_shared = lru_cache(maxsize=64)(Calendar)
