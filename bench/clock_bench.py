@@ -7,7 +7,7 @@ shift, the common case in a run (a time drawn round the clock is mostly off shif
 ``--module FILE`` times another ``clock.py`` (e.g. an older version saved from git) beside
 the current one, in the same process. Figures include the loop's own cost.
 
-    git show HEAD~1:sim/model/clock.py > /tmp/old_clock.py
+    git show 4fae116:sim/model/clock.py > /tmp/old_clock.py   # the weekly-only calendar
     python bench/clock_bench.py --module /tmp/old_clock.py
 """
 
