@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.config import Scenario, load_scenario
+from sim.model.clock import day_date, holidays_of
 
 console = Console()
 
@@ -35,6 +37,18 @@ def load(path: Path, sets: list[str] | None, rules: str | None, seed: int | None
     if seed is not None:
         all_sets.append(f"scenario.seed={seed}")
     return load_scenario(path, sets=all_sets, parts={"rules": rules} if rules else None)
+
+
+def warn_uncovered_holidays(s: Scenario, days: float) -> None:
+    """Warn on stderr when a run of ``days`` outlasts its holiday calendar (days it does not
+    cover are ordinary working days)."""
+    holidays = holidays_of(s.holidays)
+    if holidays is not None and not holidays.covers(0, math.ceil(days)):
+        years = ", ".join(str(y) for y in sorted(s.holidays.years))  # type: ignore[union-attr]
+        Console(stderr=True).print(
+            f"[yellow]warning:[/] {s.files['holidays']} covers {years}; the run goes on to "
+            f"{day_date(math.ceil(days) - 1)}, and uncovered days are ordinary working days",
+            soft_wrap=True)
 
 
 def print_json(data: Any) -> None:

@@ -21,6 +21,7 @@ from sim.cli.common import (
     load,
     print_json,
     table,
+    warn_uncovered_holidays,
 )
 from sim.runner import simulate, write_outputs
 
@@ -76,6 +77,7 @@ def run_cmd(
     hourly), kpis.json and an HTML report (report.html) to --out."""
     s = load(scenario, sets, rules, seed)
     n_days = s.meta.days if days is None else days
+    warn_uncovered_holidays(s, n_days)
     with Progress(TextColumn("[bold]simulating[/]"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("days"), TimeElapsedColumn(), console=console,
                   transient=True, disable=json_out) as bar:

@@ -181,11 +181,13 @@ class Supervision(Cited):
 
 
 class WorkingHours(Cited):
-    """The working-hours clock deadlines run on."""
+    """The working-hours clock deadlines run on (without public holidays, with make-up
+    working days, when it ``observes_holidays`` and the scenario names a holiday calendar)."""
 
     start_hour: float = Field(ge=0, lt=24)
     end_hour: float = Field(gt=0, le=24)
     workdays: list[int] = Field(description="0=Monday … 6=Sunday")
+    observes_holidays: bool = True
 
     @model_validator(mode="after")
     def _hours(self) -> Self:

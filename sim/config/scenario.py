@@ -10,6 +10,7 @@ world = "worlds/district.toml"      # paths are relative to this file
 rules = "rules/jiangsu.toml"
 workload = "workloads/standard.toml"
 staffing = "staffing/standard.toml"
+holidays = "calendars/cn-public-holidays.toml"   # optional: public holidays, make-up days
 
 [staffing.grid_workers]             # overrides, deep-merged over the part
 part_time_per_rural_grid = 2
@@ -28,6 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from sim.config.calendar import HolidayCalendar
 from sim.config.cited import Strict
 from sim.config.errors import ScenarioError
 from sim.config.rules import Rules
@@ -40,8 +42,9 @@ PARTS: dict[str, type[BaseModel]] = {
     "rules": Rules,
     "workload": WorkloadSpec,
     "staffing": StaffingSpec,
+    "holidays": HolidayCalendar,
 }
-PartName = Literal["world", "rules", "workload", "staffing"]
+PartName = Literal["world", "rules", "workload", "staffing", "holidays"]
 Origins = dict[tuple[str, ...], str]
 
 
@@ -52,10 +55,11 @@ class ScenarioMeta(Strict):
     description: str = ""
     seed: int = Field(default=0, ge=0)
     days: float = Field(default=30, gt=0)
-    world: str
-    rules: str
-    workload: str
-    staffing: str
+    world: str = Field(min_length=1)
+    rules: str = Field(min_length=1)
+    workload: str = Field(min_length=1)
+    staffing: str = Field(min_length=1)
+    holidays: str = Field(default="", description="holiday calendar file; empty: none")
 
 
 class Scenario(Strict):
@@ -66,6 +70,7 @@ class Scenario(Strict):
     rules: Rules
     workload: WorkloadSpec
     staffing: StaffingSpec
+    holidays: HolidayCalendar | None = None
     files: dict[str, str] = Field(description="part name -> file it was loaded from")
 
 
@@ -158,7 +163,8 @@ def _assign(data: dict[str, Any], path: list[str], value: Any, origins: Origins)
     _record(value, origins, "--set", tuple(path))
 
 
-FOLDERS = {"world": "worlds", "rules": "rules", "workload": "workloads", "staffing": "staffing"}
+FOLDERS = {"world": "worlds", "rules": "rules", "workload": "workloads", "staffing": "staffing",
+           "holidays": "calendars"}
 
 
 def resolve_part(base_dir: Path, part: str, ref: str) -> Path:
@@ -202,7 +208,10 @@ def load_scenario(path: str | Path, *, sets: Iterable[str] = (),
     loaded: dict[str, Any] = {}
     files: dict[str, str] = {}
     for name, model in PARTS.items():
-        part_path = resolve_part(path.parent, name, getattr(meta, name))
+        ref = getattr(meta, name)
+        if not ref:  # an optional part left out (only the holiday calendar may be)
+            continue
+        part_path = resolve_part(path.parent, name, ref)
         origins: Origins = {}
         data = _merge({}, read_toml(part_path), origins, str(part_path))
         data = _merge(data, top.get(name) or {}, origins, top_file)

@@ -25,18 +25,19 @@ class GridWorkers(Strict):
 
 
 class Shift(Strict):
-    """Working time of one role."""
+    """Working time of one role: a shift starting on each workday at ``start_hour`` (running
+    into the next day if it crosses midnight); none on public holidays and one on make-up
+    working days when it ``observes_holidays`` (and the scenario names a holiday calendar)."""
 
     hours_per_day: PositiveFloat = Field(le=24)
     workdays: list[int]
     start_hour: float = Field(ge=0, lt=24)
+    observes_holidays: bool = True
 
     @model_validator(mode="after")
     def _days(self) -> Self:
         if not self.workdays or any(d < 0 or d > 6 for d in self.workdays):
             raise ValueError("workdays must be weekday numbers 0..6")
-        if self.start_hour + self.hours_per_day > 24:
-            raise ValueError("a shift must end by midnight")
         return self
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import numpy as np
 import pyarrow as pa
 
 from sim.model.arrivals.poisson import DIFFICULTIES, SOURCES, URGENCIES
 from sim.model.case import LATE, TIMES
+from sim.model.clock import EPOCH_DATE
 from sim.model.record import RunRecord
 
-# Day 0 of every run: a Monday, in China Standard Time. Runs never read the wall clock.
-EPOCH = datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=8)))
+# Day 0 of every run (sim.model.clock.EPOCH_DATE, a Monday) at midnight, China Standard Time
+EPOCH = datetime.combine(EPOCH_DATE, time(), tzinfo=timezone(timedelta(hours=8)))
 TIERS = ("grid", "township", "county", "city")
 
 

@@ -9,7 +9,7 @@ import simpy
 
 from sim.config.rules import CENTRE_TIERS
 from sim.config.scenario import Scenario
-from sim.model.clock import calendar
+from sim.model.clock import calendar, holidays_of
 from sim.model.resource import Pool, rosters
 from sim.world.export import worker_ids
 from sim.world.tables import ROLES, World
@@ -50,7 +50,8 @@ def build_centres(env: simpy.Environment, w: World, s: Scenario,
 
     A partition of a run gets ``city_share`` of the city centre's staff (at least one)."""
     sh = s.staffing.shifts["centre"]
-    cal = calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays))
+    cal = calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays),
+                   holidays_of(s.holidays) if sh.observes_holidays else None)
     ids = worker_ids(w.worker_role.shape[0])
     counts = {"township": w.township_code.shape[0], "county": w.county_code.shape[0], "city": 1}
     pools: dict[str, list[Pool]] = {}

@@ -17,20 +17,22 @@ import math
 
 from sim.config.rules import Rules
 from sim.model.arrivals.poisson import DIFFICULTIES, URGENCIES
-from sim.model.clock import ALWAYS, Calendar, calendar
+from sim.model.clock import ALWAYS, Calendar, Holidays, calendar
 
 
 class DeadlinePolicy:
     """Deadline arithmetic for one jurisdiction (tables built once: ``due`` is on the hot
     path)."""
 
-    def __init__(self, rules: Rules) -> None:
+    def __init__(self, rules: Rules, holidays: Holidays | None = None) -> None:
         d = rules.deadlines
         self.rules = rules
         self.urban = calendar(d.clock_urban.start_hour, d.clock_urban.end_hour,
-                              tuple(d.clock_urban.workdays))
+                              tuple(d.clock_urban.workdays),
+                              holidays if d.clock_urban.observes_holidays else None)
         self.rural = calendar(d.clock_rural.start_hour, d.clock_rural.end_hour,
-                              tuple(d.clock_rural.workdays))
+                              tuple(d.clock_rural.workdays),
+                              holidays if d.clock_rural.observes_holidays else None)
         s = d.steps
         self._hours: dict[tuple[str, str, bool], float] = {}
         for urgency in URGENCIES:

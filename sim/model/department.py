@@ -8,7 +8,7 @@ import numpy as np
 import simpy
 
 from sim.config.scenario import Scenario
-from sim.model.clock import calendar
+from sim.model.clock import calendar, holidays_of
 from sim.model.resource import Pool, rosters
 from sim.world.export import worker_ids
 from sim.world.tables import ROLES, World
@@ -37,7 +37,8 @@ def build_departments(env: simpy.Environment, w: World, s: Scenario,
     """One pool per department unit, sized by its handlers (``city_share`` of a city-tier
     department's handlers in a partition of a run, at least one)."""
     sh = s.staffing.shifts["department"]
-    cal = calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays))
+    cal = calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays),
+                   holidays_of(s.holidays) if sh.observes_holidays else None)
     handlers = np.flatnonzero(w.worker_role == ROLES.index("department_handler"))
     size = np.bincount(w.worker_unit[handlers], minlength=w.dept_unit_dept.shape[0])
     ids = worker_ids(w.worker_role.shape[0])

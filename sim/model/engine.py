@@ -20,7 +20,7 @@ from sim.model.arrivals import draw_arrivals, locate, patrol_effort
 from sim.model.arrivals.poisson import SOURCES
 from sim.model.case import CaseRun, CaseTable
 from sim.model.centre import build_centres
-from sim.model.clock import Calendar
+from sim.model.clock import Calendar, holidays_of
 from sim.model.deadline import DeadlinePolicy
 from sim.model.department import build_departments
 from sim.model.discovery import Discovery
@@ -98,7 +98,7 @@ class Model:
         self.city_share = city_share
         self.grid_urban = (world.grid_kind == KIND_URBAN) | (
             (world.grid_kind == KIND_EXCLUSIVE) & world.community_urban[world.grid_community])
-        self.deadlines = DeadlinePolicy(self.rules)
+        self.deadlines = DeadlinePolicy(self.rules, holidays_of(scenario.holidays))
         self.supervision = Supervision(self)
         self.teams = build_teams(self.env, world, scenario, self.grid_mask)
         self.centres = build_centres(self.env, world, scenario, city_share)

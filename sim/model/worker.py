@@ -13,7 +13,7 @@ import numpy as np
 import simpy
 
 from sim.config.scenario import Scenario
-from sim.model.clock import calendar
+from sim.model.clock import calendar, holidays_of
 from sim.model.resource import Pool, Roster, rosters
 from sim.world.codes import KIND_EXCLUSIVE
 from sim.world.export import worker_ids
@@ -65,12 +65,14 @@ def build_teams(env: simpy.Environment, w: World, s: Scenario, mask: np.ndarray)
     overhead = {r: overhead_share(s, r) for r in SHIFT_OF_ROLE}
     duty = s.staffing.duty.get("grid")
     cap_hours: dict[str, float] = {}
+    holidays = holidays_of(s.holidays)
 
     def shift_cal(r: str):
         # admin and training take the end of each shift: no job runs then
         sh = s.staffing.shifts[SHIFT_OF_ROLE[r]]  # type: ignore[index]
         hours = sh.hours_per_day * (1.0 - overhead[r])
-        return calendar(sh.start_hour, sh.start_hour + hours, tuple(sh.workdays))
+        return calendar(sh.start_hour, sh.start_hour + hours, tuple(sh.workdays),
+                        holidays if sh.observes_holidays else None)
 
     for g in np.flatnonzero(mask).tolist():
         roles = by_grid[g]

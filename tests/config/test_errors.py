@@ -17,6 +17,8 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+HOLIDAYS = "calendars/cn-public-holidays.toml"
+
 # (id, file to edit, old text, new text, expected file, expected key, words in the reason)
 CASES = [
     ("unknown-key", "worlds/district.toml", 'name = "district"', 'name = "district"\ncolour = 1',
@@ -56,6 +58,19 @@ CASES = [
      "hours_per_day = 8\nworkdays = [0, 1, 2, 3, 4]\nstart_hour = 8.5",
      "hours_per_day = 8\nworkdays = [0, 1, 2, 3, 9]\nstart_hour = 8.5",
      "staffing/standard.toml", "shifts.full_time", "weekday numbers"),
+    ("holiday-bad-date", HOLIDAYS, "2024-06-10,", '"2024-06-31",', HOLIDAYS,
+     "years.2024.holidays.17", "valid date"),
+    ("holiday-wrong-year", HOLIDAYS, "2024-01-01,", "2023-12-31,", HOLIDAYS, "years",
+     "2024 lists 2023-12-31"),
+    ("holiday-and-makeup-day", HOLIDAYS, "2024-10-12", "2024-10-05", HOLIDAYS, "years.2024",
+     "2024-10-05 is both a holiday and a make-up working day"),
+    ("makeup-on-a-weekday", HOLIDAYS, "2024-10-12", "2024-10-11", HOLIDAYS, "years.2024",
+     "2024-10-11 is a Friday"),
+    ("holiday-source-missing", HOLIDAYS, 'source = "国务院办公厅关于2024年', '# "', HOLIDAYS,
+     "years.2024.source", "required key is missing"),
+    ("missing-holiday-file", "district-jiangsu.toml", f'holidays = "{HOLIDAYS}"',
+     'holidays = "calendars/nowhere.toml"', "calendars/nowhere.toml", "(top level)",
+     "file not found"),
 ]
 
 

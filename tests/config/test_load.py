@@ -67,6 +67,16 @@ def test_ready_made_scenarios_load(path: Path) -> None:
     s = load_scenario(path)
     assert s.meta.name == path.stem
     assert s.rules.jurisdiction.key in RULE_SETS
+    assert s.holidays is not None and {2024, 2025} <= set(s.holidays.years)
+
+
+def test_holiday_calendar_by_bare_name_or_none() -> None:
+    path = SCENARIOS / "district-jiangsu.toml"
+    s = load_scenario(path, parts={"holidays": "cn-public-holidays"})
+    assert s.files["holidays"] == str(SCENARIOS / "calendars" / "cn-public-holidays.toml")
+    assert s.holidays == load_scenario(path).holidays
+    none = load_scenario(path, sets=['scenario.holidays=""'])
+    assert none.holidays is None and "holidays" not in none.files
 
 
 def test_every_workload_number_has_a_source() -> None:

@@ -85,7 +85,9 @@ def mmc_scenario(tmp: Path, servers: int, lam_per_hour: float, mu_per_hour: floa
         "staffing.admin_share=0",
         f"staffing.grid_workers.full_time_per_urban_grid={servers}",
         "staffing.grid_workers.part_time_per_urban_grid=0",
-        "staffing.shifts.full_time={hours_per_day=24, workdays=[0,1,2,3,4,5,6], start_hour=0}",
+        # round the clock every day, public holidays included: an M/M/c queue
+        "staffing.shifts.full_time={hours_per_day=24, workdays=[0,1,2,3,4,5,6], start_hour=0, "
+        "observes_holidays=false}",
     ])
 
 
