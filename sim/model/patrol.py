@@ -77,14 +77,15 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
             continue  # not a working day for this team
         if env.now < day_start:
             yield m.day_bell(day)  # one shared event per day wakes every team
+        measured = int(day_start >= m.window_start)  # coverage counts the window's days only
         for g in grids.tolist():
             work: dict[str, float] = {}
             if patrol.daily_patrol:
-                m.patrol_due[g] += 1
+                m.patrol_due[g] += measured
                 work["patrol"] = patrol.patrol_hours
             sweep = patrol.monthly_sweep and day % MONTH_DAYS == g % MONTH_DAYS
             if sweep:
-                m.sweep_due[g] += 1
+                m.sweep_due[g] += measured
                 work["sweep"] = patrol.sweep_hours
             n = m.visits.total.item(g, day)
             due = m.visits.due[g, day] if n else None
@@ -97,9 +98,9 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
             if patrol.daily_patrol:
                 m.emit_patrol(g, pool, start)
                 if env.now <= day_start + 24:
-                    m.patrol_done[g] += 1
+                    m.patrol_done[g] += measured
             if sweep and env.now <= day_start + MONTH_DAYS * 24:
-                m.sweep_done[g] += 1
+                m.sweep_done[g] += measured
             if n_team:
                 _record_visits(m, g, day, due, n_team / n, env.now)
             m.discover(g)
@@ -124,9 +125,11 @@ def _record_visits(m: Model, g: int, day: int, due: np.ndarray, fraction: float,
     m.emit_visits(g, due, fraction, done_at)
 
 
-def visit_coverage(plan: VisitPlan, log: list[tuple[int, int, float, float]]
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Visits due and visits made within their window, per special kind."""
+def visit_coverage(plan: VisitPlan, log: list[tuple[int, int, float, float]],
+                   first_day: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Visits due from ``first_day`` on (the measured window) and visits made within their
+    period, per special kind."""
+    log = [entry for entry in log if entry[1] >= first_day]
     if not log:
         return np.zeros(plan.period.shape[0]), np.zeros(plan.period.shape[0])
     g, day, frac, done = (np.asarray(x) for x in zip(*log, strict=True))

@@ -4,7 +4,7 @@ A non-preemptive multi-server queue served by priority, then first come first se
 written on bare SimPy events and a heap rather than ``simpy.PriorityResource``, whose sorted
 list re-sorts on every request (quadratic once queues grow). Monitoring costs a few additions
 per job: time-weighted queue length and busy servers (for Little's law), waits, and work hours
-by activity.
+by activity. ``reset_stats`` restarts them all at the end of a run's warm-up.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ PRIORITY = {"emergency": 0, "urgent": 1, "routine": 2, "patrol": 3}
 
 @dataclass(frozen=True)
 class PoolStats:
-    """A pool's measurements: ``available`` is its servers' working hours in the run."""
+    """A pool's measurements over the run's window (after any warm-up): ``available`` is its
+    servers' working hours in the window, ``offered`` the working hours of the jobs that came
+    (done or not), ``speed`` the share of working time left for jobs (admin and training take
+    the rest)."""
 
     name: str
     tier: str
@@ -37,6 +40,8 @@ class PoolStats:
     area_busy: float
     queued_at_end: int = 0
     censored_wait: float = 0.0
+    offered: float = 0.0
+    speed: float = 1.0
 
 
 class Tally:
@@ -81,9 +86,9 @@ class Pool:
     """
 
     __slots__ = (
-        "_free_at", "_heap", "_last", "_seq", "area_busy", "area_queue", "arrived", "cal",
-        "capacity", "env", "free", "kind", "name", "speed", "tally", "tier", "unit", "wait_sum",
-        "waited", "work",
+        "_free_at", "_heap", "_last", "_seq", "_since", "area_busy", "area_queue", "arrived",
+        "cal", "capacity", "env", "free", "kind", "name", "offered", "speed", "tally", "tier",
+        "unit", "wait_sum", "waited", "work",
     )
 
     def __init__(self, env: simpy.Environment, name: str, tier: str, kind: str, unit: int,
@@ -100,7 +105,9 @@ class Pool:
         self.area_queue = 0.0
         self.area_busy = 0.0
         self._last = 0.0
+        self._since = 0.0
         self._free_at = 0.0
+        self.offered = 0.0
         self.work: dict[str, float] = {}
         self.tally = Tally()
 
@@ -131,6 +138,7 @@ class Pool:
         now = job.queued_at
         self._mark(now)
         self.arrived += 1
+        self.offered += hours
         if self.free and not self._heap:
             self.free -= 1
             self.tally.busy += 1
@@ -175,18 +183,44 @@ class Pool:
         # not a queued job: it counts as work and busy time, not in the queue statistics
         self.area_busy += (end - start) * max(self.capacity, 1)
         self._free_at = end
+        self.offered += hours
         self.work[activity] = self.work.get(activity, 0.0) + hours
         return end
+
+    def reset_stats(self) -> None:
+        """Restart every measurement now (the end of a warm-up).
+
+        Jobs still queued count as arriving now and wait from now, so Little's law holds
+        exactly over what follows. Jobs in service count their whole work when they end, as
+        jobs in service at the end of a run count none of theirs: one job per server at each
+        edge of the window. Helpers' visit batches booked past now stay busy time.
+        """
+        now = self.env.now
+        self._mark(now)
+        self._since = now
+        queued = [entry[2] for entry in self._heap]
+        for job in queued:
+            job.queued_at = now
+        self.arrived = len(queued)
+        self.offered = sum(job.hours for job in queued)
+        self.waited = 0
+        self.wait_sum = 0.0
+        self.area_queue = 0.0
+        self.area_busy = max(self._free_at - now, 0.0) * max(self.capacity, 1)
+        self.work = {}
 
     def close(self) -> None:
         """Bring the time-weighted areas up to now (call at the end of a run)."""
         self._mark(self.env.now)
 
     def stats(self, horizon: float) -> PoolStats:
-        """What this pool measured, detached from the simulation (picklable)."""
+        """What this pool measured since the last reset (or the start) up to ``horizon``,
+        detached from the simulation (picklable)."""
         now = self.env.now
+        worked = self.cal.worked(horizon) - self.cal.worked(self._since)
         return PoolStats(self.name, self.tier, self.kind, self.capacity,
-                         self.capacity * self.cal.worked(horizon), dict(self.work),
+                         self.capacity * worked, dict(self.work),
                          self.arrived, self.waited, self.wait_sum, self.area_queue,
                          self.area_busy, len(self._heap),
-                         sum(now - job[2].queued_at for job in self._heap))
+                         sum(now - job[2].queued_at for job in self._heap),
+                         self.offered, self.speed)
