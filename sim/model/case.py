@@ -291,6 +291,7 @@ def _route(m: Model, i: int, pool: Pool, arrived: float, accept: bool, urban: bo
     if accept:
         c.accept_due[i] = dl.due("accept", arrived, urban, urgency, difficulty, 0)
     c.dispatch_due[i] = dl.due("dispatch", arrived, urban, urgency, difficulty, 0)
+    c.dispatch_done[i] = NAN  # this tier's decision is pending (an earlier one was done)
     start = yield pool.request(accept_h + steps.dispatch_minutes / 60, prio, "centre")
     if accept:
         c.accepted[i] = pool.cal.add(start, accept_h / pool.speed)
