@@ -36,8 +36,8 @@ def size_cmd(
         "--target", metavar="KPI=VALUE", show_default=False,
         help="What the staffing must achieve, with 95% confidence: on_time=0.95 (cases handled "
         "by their deadline, a case still open past it counting as late), "
-        "on_time.accept|dispatch|handle|verify=RATE (gridsim run's on-time rates), "
-        "on_time_strict.accept|verify=RATE, or time_to_close.p50|p90|p99=HOURS.")],
+        "on_time.accept|dispatch|handle|verify=RATE (gridsim run's on-time rates, counted "
+        "the same way), or time_to_close.p50|p90|p99=HOURS (open cases censored).")],
     out: OutOpt,
     tier: Annotated[list[str] | None, typer.Option(
         "--tier", help="Tier to size: grid (full-time workers per grid), township, county or "

@@ -31,12 +31,20 @@ def iso(hours: np.ndarray) -> pa.Array:
 
 
 def reported_rows(m: RunRecord) -> np.ndarray:
-    """Indices of problems that were reported within the run."""
+    """Indices of problems that were reported within the run (warm-up included)."""
     return np.flatnonzero(np.isfinite(m.cases.reported))
 
 
+def window_rows(m: RunRecord) -> np.ndarray:
+    """Indices of cases reported in the measured window (after the warm-up): the cases every
+    KPI is over."""
+    return np.flatnonzero(m.cases.reported >= m.window_start)
+
+
 def case_table(m: RunRecord) -> pa.Table:
-    """The per-case table."""
+    """The per-case table: every case reported in the run; ``in_window`` marks those the KPIs
+    count (reported after the warm-up), ``dispatch_ok`` whether every routing decision so far
+    met its deadline."""
     c, a, w = m.cases, m.arrivals, m.world
     idx = reported_rows(m)
     grid = a.grid[idx]
@@ -50,6 +58,7 @@ def case_table(m: RunRecord) -> pa.Table:
         "service_code": types,
         "service_name": names,
         "status": np.where(closed, "closed", "open"),
+        "in_window": c.reported[idx] >= m.window_start,
         "requested_datetime": iso(c.reported[idx]),
         "updated_datetime": iso(last),
         "agency_responsible": np.asarray(c.handler, dtype=object)[idx],
@@ -66,6 +75,7 @@ def case_table(m: RunRecord) -> pa.Table:
         "self_resolved": c.self_resolved[idx],
         "escalations": c.escalations[idx],
         "reworks": c.reworks[idx],
+        "dispatch_ok": c.dispatch_ok[idx],
         "overdue": c.overdue[idx],
         "supervision_level": c.supervision[idx],
         "reached_worker": c.reached_worker[idx],

@@ -249,9 +249,10 @@ def method(s: Sizing, runner: Runner) -> str:
         "tier in turn, the dearest level first, is lowered — first cut first, then galloping "
         "down and bisecting — to the least level that still meets the target; finally one "
         "level fewer of every sized tier, the others as recommended, is evaluated and must "
-        "miss. 'on_time' counts a case still open past its deadline at the end of a run as "
-        "late; gridsim run's on-time rates count only steps done, which flatters an "
-        "understaffed tier whose backlog never gets done. The search assumes more staff never "
+        "miss. On-time rates count a step still open past its deadline at the end of a run "
+        "as late (one not yet due is left out), so an understaffed tier's backlog counts "
+        "against it; KPIs cover the runs' measured days, after the warm-up. The search "
+        "assumes more staff never "
         "lowers the KPI. That can fail: the handling deadline restarts at each dispatch, so a "
         "slow centre that holds cases back from overloaded departments can raise the on-time "
         "rate. The recommendation rests on the evaluated neighbours in the candidates table.")
