@@ -8,12 +8,13 @@ lasts, so every KPI depends on the run's length and no warm-up helps. Two flags 
   the day over the window's whole days (:func:`scipy.stats.linregress`), has a significantly
   positive slope (one-sided p < :data:`SLOPE_P`) *and* grew over the window by at least
   :data:`GROWTH_SHARE` of its mean and at least :data:`MIN_GROWTH` jobs. It needs
-  :data:`MIN_DAYS` whole days: queues fill over the weekend, and a purely weekly pattern
-  correlates with the day by at most r = 2√12/days, so over two weeks or more its t stays
-  below 2 (one-sided p > 0.03, well above :data:`SLOPE_P`) however large the weekend peak,
-  while over one week it can look like a perfect line. The growth share keeps a slow drift in
-  a busy but stable tier from firing it: an overloaded tier that started empty grows by about
-  twice its mean backlog, one carried in from a warm-up by less but still by much.
+  :data:`MIN_DAYS` whole days: queues fill over the weekend, and over one week any weekly
+  pattern can be a perfect line; from 8 days on, the correlation of the day with the best
+  weekly pattern (the day's projection on the weekday means) leaves one-sided p > 0.035 however
+  large the weekend peak, so a weekly cycle alone never reaches :data:`SLOPE_P`. The growth
+  share keeps a slow drift in a busy but stable tier from firing it: an overloaded tier that
+  started empty grows by about twice its mean backlog, one carried in from a warm-up by less
+  but still by much.
 - **offered load**: a role's offered work (hours of the jobs that came, done or not) is at
   least its working hours left after admin and training (ratio ≥ :data:`OFFERED_LIMIT`).
 """
@@ -29,7 +30,7 @@ from scipy import stats
 SLOPE_P = 0.01
 GROWTH_SHARE = 0.5
 MIN_GROWTH = 5.0
-MIN_DAYS = 14
+MIN_DAYS = 8
 OFFERED_LIMIT = 1.0
 TIER_NAMES = {"grid": "grid workers", "township": "township centres",
               "county": "county centres", "city": "city centre", "department": "departments"}
