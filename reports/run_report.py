@@ -37,7 +37,11 @@ def steady_state_text(kpis: dict[str, Any]) -> str:
     """The stability flags and the warm-up check, one paragraph each: what to read before
     the KPIs."""
     w = kpis["warmup"]
-    lines = [f"⚠ {f['message']}." for f in kpis["stability"]["flags"]]
+    st = kpis["stability"]
+    lines = [f"⚠ {f['message']}." for f in st["flags"]]
+    if not st["judged"]:
+        lines.append(f"Steady state not judged: fewer than {st['thresholds']['min_days']} "
+                     "measured days (too few to tell a growing backlog from the weekly cycle).")
     warm = (f"KPIs cover the {kpis['days']:g} days after a warm-up of {w['used_days']:g} days "
             f"(cases reported in the warm-up are left out; open cases count). MSER-5 on each "
             f"tier's hourly backlog suggests a warm-up of {w['suggested_days']:.1f} days.")

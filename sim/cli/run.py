@@ -85,8 +85,12 @@ def warmup_line(k: dict[str, Any]) -> str:
 
 
 def flag_lines(k: dict[str, Any]) -> list[str]:
-    """One line per stability flag (rich markup, red)."""
-    return [f"[bold red]{escape(f['message'])}[/]" for f in k["stability"]["flags"]]
+    """One line per stability flag (rich markup, red), or why there is no verdict."""
+    st = k["stability"]
+    if not st["judged"]:
+        return [f"[dim]steady state not judged: fewer than {st['thresholds']['min_days']} "
+                "measured days[/]"]
+    return [f"[bold red]{escape(f['message'])}[/]" for f in st["flags"]]
 
 
 @app.command("run")

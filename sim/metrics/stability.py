@@ -16,7 +16,12 @@ lasts, so every KPI depends on the run's length and no warm-up helps. Two flags 
   started empty grows by about twice its mean backlog, one carried in from a warm-up by less
   but still by much.
 - **offered load**: a role's offered work (hours of the jobs that came, done or not) is at
-  least its working hours left after admin and training (ratio ≥ :data:`OFFERED_LIMIT`).
+  least its working hours left after admin and training (ratio ≥ :data:`OFFERED_LIMIT`). Roles
+  are worker roles, each centre tier and each department, since a tier's idle departments
+  would hide a starved one. It too waits for :data:`MIN_DAYS` days: over a few days a couple
+  of long jobs outweigh a one-handler department's hours.
+
+A window shorter than :data:`MIN_DAYS` whole days is not judged (``judged`` False).
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ def stability(timeseries: pa.Table, start: float, end: float,
               offered_load: dict[str, float]) -> dict[str, Any]:
     """The flags (one line each) with the figures behind them and the thresholds used."""
     trends = backlog_trends(timeseries, start, end)
+    judged = (end - start) // 24 >= MIN_DAYS
     flags = []
     for tier, tr in trends.items():
         if tr["growing"]:
@@ -78,11 +84,12 @@ def stability(timeseries: pa.Table, start: float, end: float,
                            f"{tr['slope_per_day']:+,.0f}/day (mean {tr['mean']:,.0f}), "
                            "no steady state"})
     for role, load in offered_load.items():
-        if load >= OFFERED_LIMIT:
+        if judged and load >= OFFERED_LIMIT:
             flags.append({
                 "kind": "offered_load", "tier": role,
                 "message": f"{role} overloaded: offered work {load:.2f}× the hours available"})
-    return {"flags": flags, "backlog_trend": trends, "offered_load": offered_load,
+    return {"judged": judged, "flags": flags, "backlog_trend": trends,
+            "offered_load": offered_load,
             "thresholds": {"slope_p": SLOPE_P, "growth_share": GROWTH_SHARE,
                            "min_growth": MIN_GROWTH, "min_days": MIN_DAYS,
                            "offered_limit": OFFERED_LIMIT}}

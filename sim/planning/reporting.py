@@ -72,9 +72,14 @@ def stability_lines(results: Results, variants: Sequence[int] | None = None) -> 
 def stability_text(results: Results, variants: Sequence[int] | None = None) -> str:
     """:func:`stability_lines` as report paragraphs, or the all-clear."""
     lines = stability_lines(results, variants)
-    return "\n\n".join(f"⚠ {line}" for line in lines) if lines else (
-        "No run flagged a tier without a steady state (a backlog growing through the "
-        "measured days, or work offered beyond the hours available).")
+    if lines:
+        return "\n\n".join(f"⚠ {line}" for line in lines)
+    judged = all(o.kpis["stability"]["judged"]
+                 for i in (range(len(results.variants)) if variants is None else variants)
+                 for o in results.outcomes[i])
+    return ("No run flagged a tier without a steady state (a backlog growing through the "
+            "measured days, or work offered beyond the hours available)." if judged else
+            "Steady state not judged: the runs measured too few days to tell.")
 
 
 def design_text(design: Design, runner: Runner) -> str:
