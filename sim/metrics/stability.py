@@ -39,6 +39,18 @@ MIN_DAYS = 8
 OFFERED_LIMIT = 1.0
 TIER_NAMES = {"grid": "grid workers", "township": "township centres",
               "county": "county centres", "city": "city centre", "department": "departments"}
+ROLE_NAMES = {"full_time": "full-time grid workers", "part_time": "part-time grid workers",
+              "exclusive": "exclusive-grid workers"}
+
+
+def role_name(role: str) -> str:
+    """``centre.county`` → ``county centres``, ``department.police`` → ``police department``."""
+    kind, _, name = role.partition(".")
+    if kind == "centre":
+        return TIER_NAMES.get(name, role)
+    if kind == "department":
+        return f"{name} department"
+    return ROLE_NAMES.get(role, role)
 
 
 def backlog_trends(timeseries: pa.Table, start: float, end: float) -> dict[str, dict[str, Any]]:
@@ -87,7 +99,8 @@ def stability(timeseries: pa.Table, start: float, end: float,
         if judged and load >= OFFERED_LIMIT:
             flags.append({
                 "kind": "offered_load", "tier": role,
-                "message": f"{role} overloaded: offered work {load:.2f}× the hours available"})
+                "message": f"{role_name(role)} overloaded: offered work {load:.2f}× the hours "
+                           "available"})
     return {"judged": judged, "flags": flags, "backlog_trend": trends,
             "offered_load": offered_load,
             "thresholds": {"slope_p": SLOPE_P, "growth_share": GROWTH_SHARE,
