@@ -35,8 +35,9 @@ class RunResult:
 def simulate(scenario: Scenario, days: float | None = None, seed: int | None = None,
              world: World | None = None, trace: bool = False,
              progress: Callable[[float], None] | None = None,
-             processes: int = 1) -> RunResult:
-    """Simulate ``scenario`` for ``days`` (default: the scenario's) with ``seed``.
+             processes: int = 1, warmup: float | None = None) -> RunResult:
+    """Simulate ``scenario`` for a warm-up of ``warmup`` days, then ``days`` measured
+    (defaults: the scenario's ``warmup_days`` and ``days``) with ``seed``.
 
     The world is generated from the scenario's seed (so replications vary the dynamics on one
     world) unless given — a given world must come from the same scenario, staffing included.
@@ -45,16 +46,17 @@ def simulate(scenario: Scenario, days: float | None = None, seed: int | None = N
     """
     days = scenario.meta.days if days is None else days
     seed = scenario.meta.seed if seed is None else seed
+    warmup = scenario.meta.warmup_days if warmup is None else warmup
     model = None
     if processes > 1 and scenario.world.county_count > 1 and not trace:
-        record, timeseries = run_partitioned(scenario, days, seed, processes, progress)
+        record, timeseries = run_partitioned(scenario, days, seed, processes, progress, warmup)
     else:
         world = generate_world(scenario) if world is None else world
-        model = Model(scenario, world, days, seed, trace=trace)
+        model = Model(scenario, world, days, seed, trace=trace, warmup=warmup)
         sampler = Sampler(model)
         model.run(progress=progress, sample=sampler)
         record, timeseries = model.record(), sampler.table()
-    kpis = compute_kpis(record)
+    kpis = compute_kpis(record, timeseries)
     kpis["seed"] = seed
     kpis["world_seed"] = record.world.seed
     kpis["processes"] = processes if model is None else 1

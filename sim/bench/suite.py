@@ -75,6 +75,7 @@ def bench_run(scenario: Path, days: float | None, processes: int) -> dict[str, A
     r = simulate(s, days=days, processes=processes)
     wall = time.perf_counter() - t
     return {"benchmark": "run", "scenario": str(scenario), "days": r.kpis["days"],
-            "processes": processes, "seconds": wall, "households": r.record.world.n_households,
+            "warmup_days": r.kpis["warmup"]["used_days"], "processes": processes,
+            "seconds": wall, "households": r.record.world.n_households,
             "cases_reported": r.kpis["cases"]["reported"],
             "peak_rss_mb_this_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

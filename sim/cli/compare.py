@@ -22,7 +22,7 @@ from sim.cli.common import (
 from sim.planning.cli import DaskOpt, OutOpt, ProcessesOpt, RepsOpt, deliver, open_runner
 from sim.planning.compare import TEST, compare, compare_report, rule_names
 from sim.planning.experiment import Design, Source
-from sim.planning.reporting import ci_text, design_text
+from sim.planning.reporting import ci_text, design_text, stability_lines
 
 
 @app.command("compare")
@@ -75,6 +75,8 @@ def compare_cmd(
             mark = " *" if i and result.gap(i, m.key).significant else ""
             row[name] = ci_text(m, result.results.summary(i, m)) + mark
         rows.append(row)
+    for line in stability_lines(result.results):
+        console.print(f"[bold red]{escape(line)}[/]")
     console.print(table(f"KPIs (mean [95% CI]); * differs from {escape(labels[0])}", rows))
     console.print(f"Test: {TEST}.")
     significant = [g for g in result.gaps if g.significant]

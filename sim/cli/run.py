@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reports.run_report import write_run_report
@@ -33,16 +34,27 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
 
 
+KPI_TITLE = ("KPIs over the cases reported after the warm-up (a step open past its deadline "
+             "counts late; time to close counts open cases, censored at the end)")
+
+
+def _on_time(v: dict[str, Any]) -> str:
+    return _pct(v["rate"]) + (f" ({v['censored']:,} not yet due)" if v["censored"] else "")
+
+
 def kpi_rows(k: dict[str, Any]) -> list[dict[str, Any]]:
     """The headline KPIs as table rows."""
-    ttc = k["time_to_close_hours"]["all"]
+    ttc = k["time_to_close_hours"]
     fmt = lambda v: "–" if v is None else f"{v:.1f} h"  # noqa: E731
+    quantiles = ("mean", "p50", "p90", "p99")
     return [
         {"kpi": "cases reported / closed / open",
          "value": " / ".join(f"{k['cases'][x]:,}" for x in ("reported", "closed", "open"))},
-        *({"kpi": f"on-time {step}", "value": _pct(v["rate"])} for step, v in k["on_time"].items()),
+        *({"kpi": f"on-time {step}", "value": _on_time(v)} for step, v in k["on_time"].items()),
         {"kpi": "time to close mean / p50 / p90 / p99",
-         "value": " / ".join(fmt(ttc[q]) for q in ("mean", "p50", "p90", "p99"))},
+         "value": " / ".join(fmt(ttc["all"][q]) for q in quantiles)},
+        {"kpi": "  closed cases only (flatters)",
+         "value": " / ".join(fmt(ttc["closed_only"][q]) for q in quantiles)},
         {"kpi": "self-resolution by grid workers", "value": _pct(k["rates"]["self_resolution"])},
         {"kpi": "escalated past the grid", "value": _pct(k["rates"]["escalation"])},
         {"kpi": "overdue / written explanations",
@@ -58,12 +70,40 @@ def kpi_rows(k: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def warmup_line(k: dict[str, Any]) -> str:
+    """The warm-up used and the one MSER-5 suggests (rich markup)."""
+    w = k["warmup"]
+    tier = max(w["by_tier"], key=w["by_tier"].get) if w["by_tier"] else None
+    line = (f"warm-up {w['used_days']:g} days; MSER-5 suggests {w['suggested_days']:.1f}"
+            + (f" ({tier} backlog)" if tier and w["suggested_days"] else ""))
+    growing = any(f["kind"] == "backlog_growth" for f in k["stability"]["flags"])
+    if w["short"] and growing:
+        line += " (a growing backlog: no warm-up brings it to a steady state)"
+    elif w["short"]:
+        line = (f"[yellow]{line}: the warm-up is shorter than suggested, the first days' "
+                f"empty queues flatter the KPIs (--warmup {-(-w['suggested_days'] // 1):g})[/]")
+    return line
+
+
+def flag_lines(k: dict[str, Any]) -> list[str]:
+    """One line per stability flag (rich markup, red), or why there is no verdict."""
+    st = k["stability"]
+    if not st["judged"]:
+        return [f"[dim]steady state not judged: fewer than {st['thresholds']['min_days']} "
+                "measured days[/]"]
+    return [f"[bold red]{escape(f['message'])}[/]" for f in st["flags"]]
+
+
 @app.command("run")
 def run_cmd(
     scenario: ScenarioArg,
     out: OutOpt,
     days: DaysOpt = None,
     seed: SeedOpt = None,
+    warmup: Annotated[float | None, typer.Option(
+        "--warmup", min=0, help="Days simulated before the measured days and left out of "
+        "every KPI (runs start empty); defaults to the scenario's [scenario] warmup_days.")
+    ] = None,
     processes: Annotated[int, typer.Option(
         "--processes", min=1, help="Split the counties across this many processes (the city "
         "tier's staff is shared out in proportion to households; see sim/model/partition.py)."
@@ -72,20 +112,24 @@ def run_cmd(
     sets: SetOpt = None,
     rules: RulesOpt = None,
 ) -> None:
-    """Simulate SCENARIO under its rules and print the KPIs; write cases.parquet (one row per
-    case, every step's time), timeseries.parquet (backlog, in service and utilisation per tier,
-    hourly), kpis.json and an HTML report (report.html) to --out."""
+    """Simulate SCENARIO under its rules and print the KPIs over the days after the warm-up,
+    the warm-up MSER-5 suggests and any tier without a steady state; write cases.parquet (one
+    row per case, every step's time), timeseries.parquet (backlog, in service and utilisation
+    per tier, hourly, warm-up included), kpis.json and an HTML report (report.html) to
+    --out."""
     s = load(scenario, sets, rules, seed)
     n_days = s.meta.days if days is None else days
     warn_uncovered_holidays(s, n_days)
+    n_warmup = s.meta.warmup_days if warmup is None else warmup
+    simulated = int(-(-(n_days + n_warmup) // 1))
     with Progress(TextColumn("[bold]simulating[/]"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("days"), TimeElapsedColumn(), console=console,
                   transient=True, disable=json_out) as bar:
-        task = bar.add_task("run", total=int(-(-n_days // 1)))
+        task = bar.add_task("run", total=simulated)
         # with several processes, progress counts days summed over the partitions
-        total = int(-(-n_days // 1)) * max(1, min(processes, s.world.county_count))
+        total = simulated * max(1, min(processes, s.world.county_count))
         bar.update(task, total=total)
-        result = simulate(s, days=n_days, processes=processes,
+        result = simulate(s, days=n_days, processes=processes, warmup=n_warmup,
                           progress=lambda d: bar.update(task, completed=d))
     paths = write_outputs(result, out)
     paths["report"] = write_run_report(out, s, result.kpis, result.cases, result.timeseries,
@@ -94,7 +138,10 @@ def run_cmd(
         print_json(result.kpis)
         return
     j = s.rules.jurisdiction
-    console.print(f"[bold]{s.meta.name}[/] under {j.name_zh} rules, {n_days:g} days, "
-                  f"seed {result.kpis['seed']}")
-    console.print(table("KPIs", kpi_rows(result.kpis), ["kpi", "value"]))
+    console.print(f"[bold]{s.meta.name}[/] under {j.name_zh} rules, {n_days:g} days measured "
+                  f"after a {n_warmup:g}-day warm-up, seed {result.kpis['seed']}")
+    for line in flag_lines(result.kpis):
+        console.print(line)
+    console.print(warmup_line(result.kpis))
+    console.print(table(KPI_TITLE, kpi_rows(result.kpis), ["kpi", "value"]))
     console.print("Wrote " + ", ".join(str(p) for p in paths.values()))

@@ -24,7 +24,7 @@ from sim.config import ScenarioError
 from sim.planning.cli import DaskOpt, OutOpt, ProcessesOpt, RepsOpt, deliver, open_runner
 from sim.planning.experiment import Design, Source
 from sim.planning.measures import utilisation
-from sim.planning.reporting import ci_text, design_text
+from sim.planning.reporting import ci_text, design_text, stability_lines
 from sim.planning.size import TIERS, parse_target, size, tiers_of
 from sim.planning.size_report import SizingView, size_json, size_report, staffing_rows
 
@@ -36,8 +36,8 @@ def size_cmd(
         "--target", metavar="KPI=VALUE", show_default=False,
         help="What the staffing must achieve, with 95% confidence: on_time=0.95 (cases handled "
         "by their deadline, a case still open past it counting as late), "
-        "on_time.accept|dispatch|handle|verify=RATE (gridsim run's on-time rates), "
-        "on_time_strict.accept|verify=RATE, or time_to_close.p50|p90|p99=HOURS.")],
+        "on_time.accept|dispatch|handle|verify=RATE (gridsim run's on-time rates, counted "
+        "the same way), or time_to_close.p50|p90|p99=HOURS (open cases censored).")],
     out: OutOpt,
     tier: Annotated[list[str] | None, typer.Option(
         "--tier", help="Tier to size: grid (full-time workers per grid), township, county or "
@@ -95,5 +95,7 @@ def size_cmd(
             for r in staffing_rows(view)]))
         console.print(f"{goal.measure.key}: {ci_text(goal.measure, rec.summary)} over "
                       f"{rec.summary.n} runs")
+        for line in stability_lines(sizing.results, [rec.variant]):
+            console.print(f"[bold red]{escape(line)}[/]")
     console.print(f"{len(sizing.candidates)} candidates, {runner.runs} runs")
     deliver(report, out, console)

@@ -71,7 +71,8 @@ def trace_cmd(
     s = load(scenario, sets, rules, seed)
     n_days = s.meta.days if days is None else days
     with console.status(f"simulating {n_days:g} days…"):
-        result = simulate(s, days=n_days, trace=True)
+        # no warm-up: a replay starts on an empty platform, as the simulation does
+        result = simulate(s, days=n_days, trace=True, warmup=0)
     assert result.model is not None  # a traced run is a single live model
     with console.status("exporting…"):
         trace = build_trace(result.model, s.meta.seed)

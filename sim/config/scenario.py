@@ -6,6 +6,8 @@ A ready-made scenario names its parts by path and may override any key of any pa
 [scenario]
 name = "…"
 seed = 1
+days = 30                           # measured, after
+warmup_days = 7                     # simulated first and left out of the statistics
 world = "worlds/district.toml"      # paths are relative to this file
 rules = "rules/jiangsu.toml"
 workload = "workloads/standard.toml"
@@ -55,6 +57,8 @@ class ScenarioMeta(Strict):
     description: str = ""
     seed: int = Field(default=0, ge=0)
     days: float = Field(default=30, gt=0)
+    # simulated before ``days`` and left out of every statistic (runs start empty)
+    warmup_days: float = Field(default=0, ge=0)
     world: str = Field(min_length=1)
     rules: str = Field(min_length=1)
     workload: str = Field(min_length=1)

@@ -7,78 +7,75 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
+from sim.metrics.censored import on_time, percentiles, time_to_close
 from sim.metrics.rating import stars
-from sim.metrics.records import TIERS, reported_rows
+from sim.metrics.records import TIERS, window_rows
+from sim.metrics.stability import stability
+from sim.metrics.warmup import suggest_warmup
 from sim.model.patrol import visit_coverage
 from sim.model.record import RunRecord
-from sim.model.resource import DUTY
+from sim.model.resource import DUTY, PoolStats
 from sim.model.worker import overhead_share
 from sim.world.tables import SPECIAL_KINDS
-
-QUANTILES = (50, 90, 99)
 
 
 def _rate(num: int | np.integer, den: int | np.integer) -> float | None:
     return float(num) / float(den) if den else None
 
 
-def _dist(x: np.ndarray) -> dict[str, float | int | None]:
-    if x.size == 0:
-        return {"n": 0, "mean": None, "p50": None, "p90": None, "p99": None}
-    q = np.percentile(x, QUANTILES)
-    return {"n": int(x.size), "mean": float(x.mean()),
-            **{f"p{p}": float(v) for p, v in zip(QUANTILES, q, strict=True)}}
-
-
 STEP_DONE = {"accept": "accepted", "dispatch": "dispatch_done", "handle": "handled",
              "verify": "verified"}
 
 
-def on_time(done: np.ndarray, due: np.ndarray, late: np.ndarray) -> dict[str, float | int | None]:
-    """Share of cases whose step (every instance of it: each centre's dispatch, each
-    verification) met its deadline, among cases whose step is done or already late; a step
-    still undone at the end but not yet due is censored (counted apart, not in the rate)."""
-    has = np.isfinite(due)
-    counted = has & (np.isfinite(done) | late)
-    return {"n": int(counted.sum()), "rate": _rate(np.sum(~late[counted]), counted.sum()),
-            "censored": int(np.sum(has & ~counted))}
-
-
-def compute_kpis(m: RunRecord) -> dict[str, Any]:
-    """Every KPI of the run as a JSON-ready dict."""
+def compute_kpis(m: RunRecord, timeseries: pa.Table) -> dict[str, Any]:
+    """Every KPI of the run as a JSON-ready dict, over the cases reported in the measured
+    window (after the warm-up); steps and cases the end cuts short are censored
+    (:mod:`sim.metrics.censored`). ``timeseries`` (hourly, from the start) gives the warm-up
+    MSER-5 suggests and the stability flags."""
     c, a = m.cases, m.arrivals
-    idx = reported_rows(m)
-    closed = idx[np.isfinite(c.closed[idx])]
-    ttc = c.closed[closed] - c.reported[closed]
-    type_of = np.asarray(m.type_keys)[a.type]
-    by_type = {k: _dist(ttc[type_of[closed] == k]) for k in m.type_keys}
+    start, end = m.window
+    idx = window_rows(m)
+    done = np.isfinite(c.closed[idx])
+    closed = idx[done]
+    age = np.where(done, c.closed[idx], end) - c.reported[idx]
+    type_of = np.asarray(m.type_keys)[a.type[idx]]
+    by_type = {k: time_to_close(age[type_of == k], done[type_of == k]) for k in m.type_keys}
+    ttc = age[done]
     tier_of = c.resolved_tier[closed]
-    by_tier = {t: _dist(ttc[tier_of == i]) for i, t in enumerate(TIERS) if np.any(tier_of == i)}
+    by_tier = {t: percentiles(ttc[tier_of == i]) for i, t in enumerate(TIERS)
+               if np.any(tier_of == i)}
     reached_centre = idx[~c.self_resolved[idx] & (np.isfinite(c.dispatched[idx])
                                                   | np.isfinite(c.escalated[idx]))]
-    fb_base = closed
+    before = np.isfinite(c.reported) & (c.reported < start)
+    arisen = (a.t >= start) & (a.t < end)
     return {
         "scenario": m.scenario.meta.name,
         "rules": m.rules.jurisdiction.key,
-        "days": m.horizon / 24,
+        "days": m.window_hours / 24,
+        "window_hours": [start, end],
         "cases": {
-            "arisen": len(a),
+            "arisen": int(arisen.sum()),
             "reported": int(idx.size),
             "closed": int(closed.size),
             "open": int(idx.size - closed.size),
-            "unreported_latent": int(len(a) - idx.size),
+            "unreported_latent": int(np.sum((a.t < end) & np.isnan(c.reported))),
+            # the warm-up's legacy: open cases and unreported problems at the window's start
+            "carried_in": int(np.sum(before & ~(c.closed < start))),
+            "latent_at_start": int(np.sum((a.t < start) & ~(c.reported < start))),
         },
         "on_time": {
-            step: on_time(getattr(c, done)[idx], getattr(c, f"{step}_due")[idx],
+            step: on_time(getattr(c, done)[idx], getattr(c, f"{step}_due")[idx], end,
                           getattr(c, f"late_{step}")[idx])
             for step, done in STEP_DONE.items()},
         "time_to_close_hours": {
-            "all": _dist(ttc), "by_type": by_type, "by_tier": by_tier,
-            # closed cases alone flatter an understaffed run (its slow cases are still open):
-            # here open cases count with their age at the end, a lower bound on theirs
-            "with_open": _dist(np.where(np.isfinite(c.closed[idx]), c.closed[idx],
-                                        m.horizon) - c.reported[idx]),
+            # open cases right-censored at their age at the end (Kaplan–Meier)
+            "all": time_to_close(age, done),
+            # closed cases alone flatter an understaffed run (its slow cases are still open)
+            "closed_only": percentiles(ttc),
+            "by_type": by_type,
+            "by_tier": by_tier,  # closed cases: an open case's resolving tier may be unknown
         },
         "rates": {
             "self_resolution": _rate(np.sum(c.self_resolved[closed]), closed.size),
@@ -89,22 +86,34 @@ def compute_kpis(m: RunRecord) -> dict[str, Any]:
         "overdue": {
             "count": int(c.overdue[idx].sum()),
             "explanations": int(np.isfinite(c.explained[idx]).sum()),
+            # overdue with a grid worker who has not taken the case up yet: nobody to explain
+            "explanations_pending": int(np.sum(c.overdue[idx] & np.isnan(c.explained[idx]))
+                                        if m.rules.deadlines.overdue_written_explanation else 0),
             "explanation_required": m.rules.deadlines.overdue_written_explanation,
             "supervision_yellow": int(np.sum(c.supervision[idx] >= 1)),
             "supervision_red": int(np.sum(c.supervision[idx] >= 2)),
         },
         "feedback": {
-            "rate": _rate(np.isfinite(c.feedback[fb_base]).sum(), fb_base.size),
+            "rate": _rate(np.isfinite(c.feedback[closed]).sum(), closed.size),
             "required": m.rules.feedback.to_requester,
             "target": m.rules.feedback.target_rate,
         },
         "barred_reached_worker": int(np.sum(c.reached_worker[idx]
                                             & np.asarray(m.barred)[a.type[idx]])),
         "utilisation": utilisation(m),
+        "warmup": suggest_warmup(timeseries, start / 24),
+        "stability": stability(timeseries, start, end, offered_load(m)),
         "patrol_coverage": patrol_coverage(m),
         "little": little(m),
         "star_ratings": star_summary(m),
     }
+
+
+def _role(p: PoolStats) -> str:
+    """The role a pool's staff count under: worker roles, ``centre.<tier>``,
+    ``department.<name>``."""
+    return {"department": f"department.{p.name.split('@')[0]}", "centre": f"centre.{p.tier}"
+            }.get(p.kind, p.kind)
 
 
 def utilisation(m: RunRecord) -> dict[str, Any]:
@@ -115,8 +124,7 @@ def utilisation(m: RunRecord) -> dict[str, Any]:
     avail: dict[str, float] = defaultdict(float)
     duty: dict[str, float] = defaultdict(float)
     for p in m.pool_stats():
-        key = {"department": f"department.{p.name.split('@')[0]}", "centre": f"centre.{p.tier}"
-               }.get(p.kind, p.kind)
+        key = _role(p)
         avail[key] += p.available
         duty[key] += p.duty_available
         for act, h in p.work.items():
@@ -137,9 +145,20 @@ def utilisation(m: RunRecord) -> dict[str, Any]:
     return out
 
 
+def offered_load(m: RunRecord) -> dict[str, float]:
+    """Per role: hours of work that came in the window (done or not) over the working hours
+    its staff had for it (after admin and training). At 1 or more, work piles up."""
+    offered: dict[str, float] = defaultdict(float)
+    usable: dict[str, float] = defaultdict(float)
+    for p in m.pool_stats():
+        offered[_role(p)] += p.offered
+        usable[_role(p)] += p.available * (1.0 - p.overhead)
+    return {key: offered[key] / usable[key] for key in sorted(usable) if usable[key]}
+
+
 def patrol_coverage(m: RunRecord) -> dict[str, Any]:
     """Required patrols, sweeps and door visits done on time."""
-    due, done = visit_coverage(m.visits, m.visit_log)
+    due, done = visit_coverage(m.visits, m.visit_log, m.window_start / 24, m.horizon)
     visits = {k: _rate(d, n) for k, d, n in zip(SPECIAL_KINDS, done, due, strict=True) if n}
     return {
         "patrols": _rate(m.patrol_done.sum(), m.patrol_due.sum()),
@@ -150,12 +169,13 @@ def patrol_coverage(m: RunRecord) -> dict[str, Any]:
 
 
 def little(m: RunRecord) -> dict[str, dict[str, float]]:
-    """Per tier: time-average queue length L, arrival rate λ and mean wait W.
+    """Per tier: time-average queue length L, arrival rate λ and mean wait W over the window.
 
     L is integrated over time as the queue changes; W is the time jobs spent queued (every
     spell: routine work interrupted by a case or a closing shift queues again), counting the
-    jobs still queued at the end up to the end, per job that arrived; the two meet exactly
-    when the monitors are right (Little's law on the sample path).
+    jobs still queued at the end up to the end (and those queued at the warm-up's end from
+    then), per job that arrived; the two meet exactly when the monitors are right (Little's
+    law on the sample path).
     """
     acc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for p in m.pool_stats():
@@ -164,7 +184,7 @@ def little(m: RunRecord) -> dict[str, dict[str, float]]:
         acc[tier][1] += p.arrived
         acc[tier][2] += p.wait_sum + p.censored_wait
         acc[tier][3] += p.arrived
-    t = m.horizon
+    t = m.window_hours
     return {tier: {"L": v[0] / t, "lambda": v[1] / t, "W": v[2] / v[3] if v[3] else 0.0}
             for tier, v in sorted(acc.items()) if v[1]}
 

@@ -32,12 +32,21 @@ def iso(hours: np.ndarray) -> pa.Array:
 
 
 def reported_rows(m: RunRecord) -> np.ndarray:
-    """Indices of problems that were reported within the run."""
+    """Indices of problems that were reported within the run (warm-up included)."""
     return np.flatnonzero(np.isfinite(m.cases.reported))
 
 
+def window_rows(m: RunRecord) -> np.ndarray:
+    """Indices of cases reported in the measured window (after the warm-up): the cases every
+    KPI is over."""
+    return np.flatnonzero(m.cases.reported >= m.window_start)
+
+
 def case_table(m: RunRecord) -> pa.Table:
-    """The per-case table."""
+    """The per-case table: every case reported in the run; ``in_window`` marks those the KPIs
+    count (reported after the warm-up); ``late_<step>`` whether any instance of a step (each
+    centre's dispatch, each verification, the worker's and the handler's handling) missed its
+    deadline, or was undone past it at the end."""
     c, a, w = m.cases, m.arrivals, m.world
     idx = reported_rows(m)
     grid = a.grid[idx]
@@ -51,6 +60,7 @@ def case_table(m: RunRecord) -> pa.Table:
         "service_code": types,
         "service_name": names,
         "status": np.where(closed, "closed", "open"),
+        "in_window": c.reported[idx] >= m.window_start,
         "requested_datetime": iso(c.reported[idx]),
         "updated_datetime": iso(last),
         "agency_responsible": np.asarray(c.handler, dtype=object)[idx],

@@ -140,7 +140,10 @@ class CaseRun:
         pool = m.centres.pools[tier][_unit(m, tier, self.g)]
         yield from _route(m, self.i, pool, m.env.now, True, self.urban, self.urgency,
                           self.difficulty, self.prio)
-        m.emit("case.assign_down", self.i, tier=tier)
+        # the worker's handling deadline, as he will be given it on arrival
+        m.emit("case.assign_down", self.i, tier=tier,
+               deadline=m.deadlines.due("handle", m.env.now, self.urban, self.urgency,
+                                        self.difficulty, self.ct.deadline_hours))
         self.path = [tier, "grid"]
         yield from self._approved_then_worker()
 
@@ -181,7 +184,7 @@ class CaseRun:
             c.accepted[i] = start
             if start > c.accept_due.item(i):
                 c.late_accept[i] = True
-            m.emit("case.accept", i, at=start, actor="worker")
+            m.emit("case.accept", i, at=start, actor="worker", deadline=c.handle_due.item(i))
         c.first_done[i] = now
         c.handler[i] = "grid"
         m.supervision.handling(i, now)
@@ -214,12 +217,14 @@ class CaseRun:
         sender = "worker"  # the holder escalates: the worker first, then each centre in turn
         while True:
             path.append(tier)
-            if not first:
-                c.escalations[i] += 1
-                m.emit("case.escalate", i, actor=sender, tier=tier)
-            elif from_worker:
-                c.escalated[i] = env.now
-                m.emit("case.escalate", i, actor=sender, tier=tier)
+            if not first or from_worker:
+                # the receiving centre must route it by its dispatch deadline
+                routed_by = m.deadlines.due("dispatch", env.now, urban, urgency, difficulty, 0)
+                if first:
+                    c.escalated[i] = env.now
+                else:
+                    c.escalations[i] += 1
+                m.emit("case.escalate", i, actor=sender, tier=tier, deadline=routed_by)
             sender = tier
             pool = m.centres.pools[tier][_unit(m, tier, g)]
             yield from _route(m, i, pool, arrived, not accepted_here, urban, urgency, difficulty,
@@ -230,7 +235,8 @@ class CaseRun:
                     and m.draw.u_multi.item(i) < ct.multi_department and tier != "township"):
                 # 001 五.3: matters needing several departments go to the party committee
                 path.append("coordination")
-                m.emit("case.supervise", i, level="coordination", tier=tier)
+                m.emit("case.supervise", i, level="coordination", tier=tier,
+                       deadline=c.dispatch_due.item(i))
                 yield env.timeout(m.steps.coordination_days * 24)
             above = m.centres.above(tier)
             dept = ct.department
@@ -249,17 +255,18 @@ class CaseRun:
             else:
                 handler_name = f"dept:{d.department}@{tier}"
             c.dispatched[i] = env.now
-            m.emit("case.dispatch", i, tier=tier, to=handler_name)
+            # the handling deadline runs from the assignment, set by the assigner
+            c.handle_due[i] = m.deadlines.due("handle", env.now, urban, urgency, difficulty,
+                                              ct.deadline_hours)
+            c.handle_assigned[i] = env.now
+            m.emit("case.dispatch", i, tier=tier, to=handler_name,
+                   deadline=c.handle_due.item(i))
             break
 
         if handler_name.startswith("dept"):
             path.append(handler_name)
         c.resolved_tier[i] = ("grid", "township", "county", "city").index(tier)
         c.handler[i] = handler_name
-        # the handling deadline runs from the assignment, set by the assigner
-        c.handle_due[i] = m.deadlines.due("handle", env.now, urban, urgency, difficulty,
-                                          ct.deadline_hours)
-        c.handle_assigned[i] = env.now
         hours = m.draw.handle_hours.item(i) * (m.steps.hard_factor if difficulty == "hard"
                                                else 1.0)
         c.handle_start[i] = yield handler.request(hours, prio, "handling")

@@ -63,16 +63,18 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 class Model:
-    """One run of a scenario's world for ``days`` days."""
+    """One run of a scenario's world: a warm-up of ``warmup`` days, then ``days`` measured."""
 
     def __init__(self, scenario: Scenario, world: World, days: float, seed: int,
                  trace: bool = False, counties: Sequence[int] | None = None,
-                 city_share: float = 1.0) -> None:
+                 city_share: float = 1.0, warmup: float = 0.0) -> None:
         """Set up a run; ``counties`` restricts it to those counties (a partition of a run
-        split across processes), whose share of the city-tier staff is ``city_share``."""
+        split across processes), whose share of the city-tier staff is ``city_share``. The
+        run simulates ``warmup + days`` days; statistics cover the window after the warm-up."""
         self.scenario, self.world, self.rules = scenario, world, scenario.rules
-        self.days = int(np.ceil(days))
-        self.horizon = days * 24.0
+        self.window_start = warmup * 24.0
+        self.days = int(np.ceil(warmup + days))
+        self.horizon = (warmup + days) * 24.0
         self.env = simpy.Environment()
         self.steps = scenario.workload.steps
         self.type_keys = sorted(scenario.workload.types)
@@ -108,7 +110,7 @@ class Model:
         # problems at households and exclusive units, the same under any rules and staffing
         self.arrivals, self.draw = draw_arrivals(
             scenario.workload, locate(world, scenario.world.exclusive_equivalent_households),
-            days, seed)
+            self.horizon / 24.0, seed)
         self.cases = CaseTable(len(self.arrivals))
         self.cases.occurred[:] = self.arrivals.t
         self.cases.entry_source[:] = self.arrivals.source
@@ -243,7 +245,7 @@ class Model:
         """The run's measurements, detached from SimPy."""
         return RunRecord(
             scenario=self.scenario, world=self.world, horizon=self.horizon,
-            arrivals=self.arrivals, cases=self.cases,
+            arrivals=self.arrivals, cases=self.cases, window_start=self.window_start,
             pools=[p.stats(self.horizon) for p in self.all_pools()],
             patrol_due=self.patrol_due, patrol_done=self.patrol_done,
             sweep_due=self.sweep_due, sweep_done=self.sweep_done, visits=self.visits,
@@ -268,10 +270,18 @@ class Model:
                 env.process(team_routine(self, team))
         if sample is not None:
             env.process(self._sampler(sample))
+        if self.window_start > 0:
+            env.timeout(self.window_start).callbacks.append(self._open_window)
         for day in range(1, self.days + 1):
             env.run(until=min(day * 24.0, self.horizon))
             if progress is not None:
                 progress(day)
+
+    def _open_window(self, _event: simpy.Event | None = None) -> None:
+        """The warm-up ends: every pool's statistics restart (cases keep their times; the
+        metrics select those reported in the window)."""
+        for p in self.all_pools():
+            p.reset_stats()
 
     def _sampler(self, sample: Callable[[float], None]) -> Generator[Any, Any, None]:
         t = 0.0

@@ -54,9 +54,9 @@ class Part:
 
 
 def _run_part(scenario: Scenario, days: float, seed: int, counties: list[int], share: float,
-              queue: mp.Queue | None) -> Part:
+              queue: mp.Queue | None, warmup: float) -> Part:
     world = generate_world(scenario)
-    m = Model(scenario, world, days, seed, counties=counties, city_share=share)
+    m = Model(scenario, world, days, seed, counties=counties, city_share=share, warmup=warmup)
     sampler = Sampler(m)
     m.run(progress=(lambda d: queue.put(1)) if queue is not None else None, sample=sampler)
     rec = m.record()
@@ -68,9 +68,10 @@ def _run_part(scenario: Scenario, days: float, seed: int, counties: list[int], s
 
 
 def run_partitioned(scenario: Scenario, days: float, seed: int, processes: int,
-                    progress: Callable[[int], None] | None = None,
+                    progress: Callable[[int], None] | None = None, warmup: float = 0.0,
                     ) -> tuple[RunRecord, pa.Table]:
-    """Run ``scenario`` on ``processes`` processes, one group of counties each."""
+    """Run ``scenario`` on ``processes`` processes, one group of counties each, for a
+    warm-up of ``warmup`` days and then ``days`` measured."""
     world = generate_world(scenario)
     groups = county_groups(world, processes)
     households = np.bincount(world.township_county[world.community_township],
@@ -81,7 +82,8 @@ def run_partitioned(scenario: Scenario, days: float, seed: int, processes: int,
     with ctx.Manager() as manager, ProcessPoolExecutor(len(groups), mp_context=ctx) as pool:
         queue = manager.Queue() if progress is not None else None
         futures = [pool.submit(_run_part, scenario, days, seed, g,
-                               float(households[g].sum() / total), queue) for g in groups]
+                               float(households[g].sum() / total), queue, warmup)
+                   for g in groups]
         done_days = 0
         while progress is not None and not all(f.done() for f in futures):
             try:

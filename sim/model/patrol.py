@@ -86,39 +86,41 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
             yield m.bell(t)
         day = int(t // 24)
         days = range(last_day + 1, min(day, m.days - 1) + 1)
+        measured = int(t >= m.window_start)  # coverage counts the window's rounds only
         for g in m.teams.team_grids[team].tolist():
             if patrol.daily_patrol:
                 old = pending.get(g)
                 if old is not None:
                     pool.cancel(old)
-                m.patrol_due[g] += 1
+                m.patrol_due[g] += measured
                 job = pool.request(patrol.patrol_hours, PRIORITY["patrol"], "patrol",
                                    routine=True, ageing=ageing)
                 job.watcher = m.discovery.route(g, patrol.patrol_hours, m.route_households[g])
-                job.callbacks.append(lambda j, g=g, due=(day + 1) * 24.0: _patrolled(m, g, j, due))
+                job.callbacks.append(lambda j, g=g, due=(day + 1) * 24.0, k=measured:
+                                     _patrolled(m, g, j, due, k))
                 pending[g] = job
             if patrol.monthly_sweep and any(d % MONTH_DAYS == g % MONTH_DAYS for d in days):
-                m.sweep_due[g] += 1
+                m.sweep_due[g] += measured
                 job = pool.request(patrol.sweep_hours, PRIORITY["patrol"], "sweep",
                                    routine=True, ageing=ageing)
                 job.watcher = m.discovery.route(g, patrol.sweep_hours, m.route_households[g])
                 job.callbacks.append(
-                    lambda j, g=g, due=(day + MONTH_DAYS) * 24.0: _swept(m, g, due))
+                    lambda j, g=g, due=(day + MONTH_DAYS) * 24.0, k=measured: _swept(m, g, due, k))
             _request_visits(m, pool, g, days, ageing)
         last_day = days[-1] if days else last_day
         # the next shift's start (past this one's end, whatever rounding left there)
         t = t + 24.0 if cal.always else cal.next_open(cal.next_close(t) + 1e-6)
 
 
-def _patrolled(m: Model, g: int, job: Any, due: float) -> None:
+def _patrolled(m: Model, g: int, job: Any, due: float, measured: int) -> None:
     if m.env.now <= due:
-        m.patrol_done[g] += 1
+        m.patrol_done[g] += measured
     m.emit_patrol(g, job.cal, job.value, m.env.now)
 
 
-def _swept(m: Model, g: int, due: float) -> None:
+def _swept(m: Model, g: int, due: float, measured: int) -> None:
     if m.env.now <= due:
-        m.sweep_done[g] += 1
+        m.sweep_done[g] += measured
 
 
 def _request_visits(m: Model, pool: Any, g: int, days: range, ageing: float) -> None:
@@ -161,12 +163,26 @@ def _record_visits(m: Model, g: int, day: int, due: np.ndarray, fraction: float,
     m.emit_visits(g, due, fraction, done_at)
 
 
-def visit_coverage(plan: VisitPlan, log: list[tuple[int, int, float, float]]
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Visits due and visits made within their window, per special kind."""
-    if not log:
-        return np.zeros(plan.period.shape[0]), np.zeros(plan.period.shape[0])
-    g, day, frac, done = (np.asarray(x) for x in zip(*log, strict=True))
-    due = plan.due[g, day] * frac[:, None]
-    on_time = done[:, None] <= (day[:, None] + plan.period[None, :]) * 24.0
-    return due.sum(axis=0), np.where(on_time, due, 0.0).sum(axis=0)
+def visit_coverage(plan: VisitPlan, log: list[tuple[int, int, float, float]],
+                   first_day: float, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """Door visits judged and visits made within their period, per special kind, for the
+    visits falling due from ``first_day`` on (the measured window).
+
+    A visit is judged once its outcome is known at ``horizon``: made (on time or not), or its
+    period over without it; a visit neither made nor yet overdue is censored.
+    """
+    n_days = plan.due.shape[1]
+    first = min(int(np.ceil(first_day)), n_days)
+    kinds = plan.period.shape[0]
+    closed_by = (np.arange(n_days)[:, None] + plan.period[None, :]) * 24.0 <= horizon
+    due = np.where(closed_by[first:], plan.due[:, first:].sum(axis=0), 0.0).sum(axis=0)
+    made = np.zeros(kinds)
+    made_early = np.zeros(kinds)  # made, of visits whose period is still running
+    log = [entry for entry in log if entry[1] >= first]
+    if log:
+        g, day, frac, done = (np.asarray(x) for x in zip(*log, strict=True))
+        share = plan.due[g, day] * frac[:, None]
+        on_time = done[:, None] <= (day[:, None] + plan.period[None, :]) * 24.0
+        made = np.where(on_time, share, 0.0).sum(axis=0)
+        made_early = np.where(~closed_by[day], share, 0.0).sum(axis=0)
+    return due + made_early, made

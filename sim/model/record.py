@@ -20,7 +20,12 @@ from sim.world import World
 
 @dataclass
 class RunRecord:
-    """Cases, pools and patrols of one run (or of merged partitions of one run)."""
+    """Cases, pools and patrols of one run (or of merged partitions of one run).
+
+    Statistics cover the window [``window_start``, ``horizon``) hours: a run's warm-up comes
+    before it. Cases and times are kept from hour 0, so a case reported in the warm-up is
+    still there (the metrics leave it out).
+    """
 
     scenario: Scenario
     world: World
@@ -35,6 +40,17 @@ class RunRecord:
     visits: VisitPlan
     visit_log: list[tuple[int, int, float, float]] = field(default_factory=list)
     open_cases: int = 0
+    window_start: float = 0.0
+
+    @property
+    def window(self) -> tuple[float, float]:
+        """The measured window in hours from the start of the run: (warm-up end, end)."""
+        return self.window_start, self.horizon
+
+    @property
+    def window_hours(self) -> float:
+        """The measured window's length in hours."""
+        return self.horizon - self.window_start
 
     @property
     def rules(self) -> Rules:

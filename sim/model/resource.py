@@ -79,7 +79,9 @@ def _takes_now(r: Roster, now: float) -> bool:
 class PoolStats:
     """A pool's measurements: ``available`` is its office servers' shift hours in the measured
     span (overhead included), ``overhead`` the share of them spent on admin and training;
-    ``duty_available`` the on-duty roster's hours (its work is ``work["duty"]``)."""
+    ``duty_available`` the on-duty roster's hours (its work is ``work["duty"]``); ``offered``
+    the working hours of the jobs that came, done or not. All over the run's window (after
+    any warm-up)."""
 
     name: str
     tier: str
@@ -96,6 +98,7 @@ class PoolStats:
     censored_wait: float = 0.0
     overhead: float = 0.0
     duty_available: float = 0.0
+    offered: float = 0.0
 
 
 class Tally:
@@ -206,8 +209,8 @@ class Pool:
 
     __slots__ = (
         "_free_at", "_heap", "_last", "_running", "_seq", "area_busy", "area_queue", "arrived",
-        "busy", "cal", "capacity", "env", "kind", "name", "overhead", "queued", "rosters", "since",
-        "tally", "tier", "unit", "wait_sum", "waited", "work",
+        "busy", "cal", "capacity", "env", "kind", "name", "offered", "overhead", "queued",
+        "rosters", "since", "tally", "tier", "unit", "wait_sum", "waited", "work",
     )
 
     def __init__(self, env: simpy.Environment, name: str, tier: str, kind: str, unit: int,
@@ -232,6 +235,7 @@ class Pool:
         self._last = 0.0
         self.since = 0.0
         self._free_at = 0.0
+        self.offered = 0.0
         self.work: dict[str, float] = {}
         self.tally = Tally()
 
@@ -254,18 +258,25 @@ class Pool:
             self._last = now
 
     def reset_stats(self) -> None:
-        """Start the statistics afresh now (the end of a warm-up): jobs still queued count as
-        arriving now, so Little's law holds over the measured span."""
+        """Restart every measurement now (the end of a warm-up).
+
+        Jobs still queued count as arriving now and wait from now, so Little's law holds
+        exactly over what follows. Jobs in service count their work when it is done, as jobs
+        in service at the end of a run count none of theirs: one job per server at each edge
+        of the window. Helpers' visit batches booked past now stay busy time.
+        """
         now = self.env.now
         self._mark(now)
-        self.area_queue = self.area_busy = self.wait_sum = 0.0
-        self.arrived = self.queued
+        waiting = [job for _, _, _, job in self._heap if job.waiting]
+        for job in waiting:
+            job.waiting_since = now
+        self.arrived = len(waiting)
+        self.offered = sum(job.left if job.left >= 0 else job.hours for job in waiting)
         self.waited = 0
+        self.wait_sum = self.area_queue = 0.0
+        self.area_busy = max(self._free_at - now, 0.0) * self.capacity
         self.work = {}
         self.since = now
-        for _, _, _, job in self._heap:
-            if not job.cancelled:
-                job.waiting_since = max(job.waiting_since, now)
 
     # --- requests -----------------------------------------------------------------------
     def request(self, hours: float, priority: int, activity: str, *, routine: bool = False,
@@ -281,6 +292,7 @@ class Pool:
             job.left = hours
         self._mark(now)
         self.arrived += 1
+        self.offered += hours
         for r in self.rosters:
             if r.free and priority <= r.takes and _takes_now(r, now):
                 # no queued job can be waiting for this server, or it would have taken it
@@ -472,6 +484,7 @@ class Pool:
         # not a queued job: it counts as work and busy time, not in the queue statistics
         self.area_busy += (end - start) * self.capacity
         self._free_at = end
+        self.offered += hours
         self.work[activity] = self.work.get(activity, 0.0) + hours
         return end
 
@@ -492,4 +505,4 @@ class Pool:
                          self.arrived, self.waited, self.wait_sum, self.area_queue,
                          self.area_busy, len(waiting),
                          sum(now - job.waiting_since for job in waiting), self.overhead,
-                         sum(hours[1:]))
+                         sum(hours[1:]), self.offered)

@@ -61,11 +61,14 @@ class Supervision:
         if until <= due:
             return
         m, c = self.m, self.m.cases
-        if not c.overdue.item(i):
-            c.overdue[i] = True
-            if self.explain:
-                c.explained[i] = due
-                m.emit("case.explain_overdue", i, at=due,
+        c.overdue[i] = True
+        if self.explain and isnan(c.explained.item(i)):
+            # the holder explains once the deadline passed and it holds the case: a grid
+            # worker from when he takes it up (a case still waiting for him: not yet)
+            at = max(due, c.accepted.item(i)) if holder == "grid" else due
+            if not isnan(at):
+                c.explained[i] = at
+                m.emit("case.explain_overdue", i, at=at, deadline=due,
                        actor="worker" if holder == "grid" else holder)
         if not self.supervise:
             return
@@ -76,7 +79,7 @@ class Supervision:
                 return
             if c.supervision.item(i) < level:
                 c.supervision[i] = level
-                m.emit("case.supervise", i, level=LEVEL_NAMES[level], at=t,
+                m.emit("case.supervise", i, level=LEVEL_NAMES[level], at=t, deadline=due,
                        actor=m.centres.overseer(holder))
 
     def at_end(self, horizon: float) -> None:

@@ -22,7 +22,13 @@ from sim.config.scenario import resolve_part
 from sim.planning.experiment import Design, Results, Source, run_variants
 from sim.planning.measures import Measure
 from sim.planning.replicate import Runner
-from sim.planning.reporting import ci_cells, method_text, report_meta, runs_table
+from sim.planning.reporting import (
+    ci_cells,
+    method_text,
+    report_meta,
+    runs_table,
+    stability_text,
+)
 from sim.planning.rulediff import RuleDiff, diff_rules, matches
 from sim.planning.stats import Difference, holm, paired
 
@@ -202,6 +208,7 @@ def compare_report(c: Comparison, runner: Runner) -> Report:
         meta=report_meta(base, c.results.design, runner,
                          [v.scenario.rules for v in c.results.variants]),
         sections=[
+            Section(heading="Steady state", text=stability_text(c.results)),
             Section(heading="KPIs side by side", text=text, tables=[kpi_table(c)]),
             Section(heading="Significant gaps and the rules behind them",
                     text="\n\n".join(lines) or "No KPI differs significantly.",

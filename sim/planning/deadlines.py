@@ -48,13 +48,14 @@ FEW_CASES = 20
 
 
 def handling_times(result: RunResult) -> dict[str, np.ndarray]:
-    """Probe: each reported case's type, urgency and handling time on its deadline clock,
-    divided by its difficulty factor; ``done`` is False where the case was still unhandled
-    at the end (the time is then how long it had waited: right-censored)."""
+    """Probe: each case's type, urgency and handling time on its deadline clock, divided by
+    its difficulty factor, for the cases reported in the measured window; ``done`` is False
+    where the case was still unhandled at the end (the time is then how long it had waited:
+    right-censored)."""
     m, cases = result.model, result.cases
     col = {name: cases[name].to_numpy(zero_copy_only=False)
-           for name in ("reported_h", "dispatched_h", "handled_h", "handle_due_h")}
-    keep = np.isfinite(col["handle_due_h"])
+           for name in ("reported_h", "dispatched_h", "handled_h", "handle_due_h", "in_window")}
+    keep = np.isfinite(col["handle_due_h"]) & col["in_window"]
     assigned = np.where(np.isfinite(col["dispatched_h"]), col["dispatched_h"], col["reported_h"])
     done = np.isfinite(col["handled_h"])
     end = np.where(done, col["handled_h"], m.horizon)

@@ -30,7 +30,6 @@ from rich.progress import (
 )
 
 from sim.config import Scenario
-from sim.planning.measures import strict_on_time
 from sim.runner import RunResult, simulate
 
 Probe = Callable[[RunResult], Any]
@@ -50,8 +49,7 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a job returns: the run's KPI dict (plus ``on_time_strict``, see
-    :func:`~sim.planning.measures.strict_on_time`) and its probe's data (None without one)."""
+    """What a job returns: the run's KPI dict and its probe's data (None without one)."""
 
     kpis: dict[str, Any]
     extra: Any = None
@@ -60,9 +58,7 @@ class Outcome:
 def run_job(job: Job) -> Outcome:
     """Simulate one job (this is what runs in the worker processes)."""
     result = simulate(job.scenario, days=job.days, seed=job.seed)
-    kpis = {**result.kpis,
-            "on_time_strict": strict_on_time(result.cases, result.kpis["days"] * 24.0)}
-    return Outcome(kpis, job.probe(result) if job.probe is not None else None)
+    return Outcome(result.kpis, job.probe(result) if job.probe is not None else None)
 
 
 def replication_seeds(base: int, reps: int) -> tuple[int, ...]:

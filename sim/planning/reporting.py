@@ -34,7 +34,8 @@ def report_meta(base: Scenario, design: Design, runner: Runner,
         "world seed": str(base.meta.seed),
         "replication seeds": ", ".join(str(s) for s in design.seeds),
         "replications": str(len(design.seeds)),
-        "days simulated": f"{design.days:g}",
+        "days simulated": f"{design.days:g} measured after a {base.meta.warmup_days:g}-day "
+                          "warm-up",
         "ran on": runner.describe(),
         "gridsim": _gridsim_version(),
     }
@@ -43,6 +44,42 @@ def report_meta(base: Scenario, design: Design, runner: Runner,
         meta[f"rules: {j.key}"] = [f"{j.name_zh} {j.instrument} (seed {j.document}, in force "
                                    f"{j.in_force})", *citations(rules)]
     return meta
+
+
+def stability_lines(results: Results, variants: Sequence[int] | None = None) -> list[str]:
+    """The stability flags (:mod:`sim.metrics.stability`) raised in the replications of
+    ``variants`` (default: all), one line per variant and flag with the runs that raised it,
+    and how often MSER-5 suggested a longer warm-up than the runs had."""
+    lines = []
+    short: list[float] = []
+    for i in range(len(results.variants)) if variants is None else variants:
+        runs = results.outcomes[i]
+        seen: dict[tuple[str, str], list[str]] = {}
+        for o in runs:
+            for f in o.kpis["stability"]["flags"]:
+                seen.setdefault((f["kind"], f["tier"]), []).append(f["message"])
+            if o.kpis["warmup"]["short"]:
+                short.append(o.kpis["warmup"]["suggested_days"])
+        label = results.variants[i].label
+        lines += [f"{label}: {messages[0]} ({len(messages)} of {len(runs)} runs)"
+                  for messages in seen.values()]
+    if short:
+        lines.append(f"MSER-5 suggested a longer warm-up than the runs had in {len(short)} of "
+                     f"them (up to {max(short):.1f} days).")
+    return lines
+
+
+def stability_text(results: Results, variants: Sequence[int] | None = None) -> str:
+    """:func:`stability_lines` as report paragraphs, or the all-clear."""
+    lines = stability_lines(results, variants)
+    if lines:
+        return "\n\n".join(f"⚠ {line}" for line in lines)
+    judged = all(o.kpis["stability"]["judged"]
+                 for i in (range(len(results.variants)) if variants is None else variants)
+                 for o in results.outcomes[i])
+    return ("No run flagged a tier without a steady state (a backlog growing through the "
+            "measured days, or work offered beyond the hours available)." if judged else
+            "Steady state not judged: the runs measured too few days to tell.")
 
 
 def design_text(design: Design, runner: Runner) -> str:
@@ -54,8 +91,10 @@ def design_text(design: Design, runner: Runner) -> str:
 def method_text(design: Design) -> str:
     """The statistical method, stated once per report."""
     return (f"Every variant ran with the same {len(design.seeds)} seeds "
-            f"({', '.join(str(s) for s in design.seeds)}) for {design.days:g} days: common "
-            "random numbers, so the variants see the same arrivals and per-case draws. Means "
+            f"({', '.join(str(s) for s in design.seeds)}) for {design.days:g} measured days "
+            "after the scenario's warm-up: common random numbers, so the variants see the same "
+            "arrivals and per-case draws. KPIs count the cases reported after the warm-up, "
+            "open ones included (a step open past its deadline is late). Means "
             f"carry two-sided {CONFIDENCE:.0%} t confidence intervals over replications "
             "(runs, not cases, are the independent observations).")
 

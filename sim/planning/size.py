@@ -30,8 +30,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+import pyarrow.compute as pc
 
 from sim.config import Scenario, ScenarioError
+from sim.model.resource import Pool
 from sim.planning.experiment import Design, Results, Source, run_variants
 from sim.planning.measures import Measure, lookup, utilisation
 from sim.planning.replicate import Probe, Runner
@@ -78,21 +80,21 @@ class Target:
                f"{format(self.value, self.measure.fmt)}"
 
 
-_SIZABLE = re.compile(r"^(on_time(_strict)?\.(accept|dispatch|handle|verify)"
+_SIZABLE = re.compile(r"^(on_time\.(accept|dispatch|handle|verify)"
                       r"|time_to_close\.p(50|90|99))$")
 
 
 def parse_target(text: str) -> Target:
-    """``KPI=VALUE``: an on-time rate (``on_time=0.95``, ``on_time_strict.accept=0.9``) or a
+    """``KPI=VALUE``: an on-time rate (``on_time=0.95``, ``on_time.accept=0.9``) or a
     time-to-close quantile in hours (``time_to_close.p90=72``)."""
     key, sep, raw = text.partition("=")
     if not sep:
         raise ScenarioError("--target", text, "expected KPI=VALUE, e.g. on_time=0.95")
     measure = lookup(key.strip(), "--target")
-    if not _SIZABLE.match(measure.key) or measure.key == "on_time_strict.dispatch":
+    if not _SIZABLE.match(measure.key):
         raise ScenarioError("--target", key.strip(), "cannot size for this KPI (size for "
-                            "on_time[.accept|.dispatch|.handle|.verify], on_time_strict.<step> "
-                            "or time_to_close.p50|p90|p99)")
+                            "on_time[.accept|.dispatch|.handle|.verify] or "
+                            "time_to_close.p50|p90|p99)")
     try:
         value = float(raw)
     except ValueError:
@@ -119,36 +121,43 @@ class UnitLoad:
 
 
 def unit_loads(result: RunResult) -> list[UnitLoad]:
-    """Probe: the load on every queue of a run (runs in the worker process)."""
+    """Probe: the load on every queue of a run over its measured window (runs in the worker
+    process)."""
     m = result.model
-    horizon = m.horizon
+    start, horizon = m.window_start, m.horizon
+    span = horizon - start
+
+    def open_hours(p: Pool) -> float:
+        return p.cal.worked(horizon) - p.cal.worked(start)
+
     loads = []
     for tier, pools in m.centres.pools.items():
         for p in pools:
-            open_h = p.cal.worked(horizon)
-            loads.append(UnitLoad(tier, p.unit, open_h, open_h / horizon, float(p.arrived),
+            open_h = open_hours(p)
+            loads.append(UnitLoad(tier, p.unit, open_h, open_h / span, float(p.arrived),
                                   sum(p.work.values())))
     for p in m.departments.pools.values():
-        open_h = p.cal.worked(horizon)
-        loads.append(UnitLoad("department", p.unit, open_h, open_h / horizon, float(p.arrived),
+        open_h = open_hours(p)
+        loads.append(UnitLoad("department", p.unit, open_h, open_h / span, float(p.arrived),
                               sum(p.work.values())))
     # Grid teams: their cases come first, patrols and visits fill the rest of the day, so the
     # case queue is the one sized; routine hours count as a fixed load on the team.
     code_row = {c: i for i, c in enumerate(m.world.grid_code.tolist())}
-    reached = result.cases.filter(result.cases["reached_worker"])
+    cases = result.cases
+    reached = cases.filter(pc.and_(cases["reached_worker"], cases["in_window"]))
     grid_rows = np.array([code_row[c] for c in reached["grid_code"].to_pylist()], dtype=np.int64)
     cases_per_grid = np.bincount(grid_rows, minlength=len(code_row))
     for team, grids in enumerate(m.teams.team_grids):
         p = m.teams.pools[team]
         if p.kind != "full_time" or grids.size == 0:
             continue
-        open_h = p.cal.worked(horizon)
+        open_h = open_hours(p)
         team_cases = cases_per_grid[grids].sum()
         case_h = sum(h for a, h in p.work.items() if a not in ROUTINE)
         routine_h = sum(p.work.get(a, 0.0) for a in ROUTINE)
         for g in grids.tolist():
             share = cases_per_grid[g] / team_cases if team_cases else 0.0
-            loads.append(UnitLoad("grid", g, open_h, open_h / horizon, float(cases_per_grid[g]),
+            loads.append(UnitLoad("grid", g, open_h, open_h / span, float(cases_per_grid[g]),
                                   case_h * share, routine_h / grids.size))
     return loads
 

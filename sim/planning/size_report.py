@@ -14,7 +14,14 @@ from reports import Chart, Report, Section, Table, charts
 from sim.planning.experiment import Source
 from sim.planning.measures import Measure, lookup, utilisation
 from sim.planning.replicate import Runner
-from sim.planning.reporting import ci_cells, ci_columns, method_text, report_meta, runs_table
+from sim.planning.reporting import (
+    ci_cells,
+    ci_columns,
+    method_text,
+    report_meta,
+    runs_table,
+    stability_text,
+)
 from sim.planning.size import (
     SALARY_OF_ROLE,
     Candidate,
@@ -249,12 +256,25 @@ def method(s: Sizing, runner: Runner) -> str:
         "tier in turn, the dearest level first, is lowered — first cut first, then galloping "
         "down and bisecting — to the least level that still meets the target; finally one "
         "level fewer of every sized tier, the others as recommended, is evaluated and must "
-        "miss. 'on_time' counts a case still open past its deadline at the end of a run as "
-        "late; gridsim run's on-time rates count only steps done, which flatters an "
-        "understaffed tier whose backlog never gets done. The search assumes more staff never "
+        "miss. On-time rates count a step still open past its deadline at the end of a run "
+        "as late (one not yet due is left out), so an understaffed tier's backlog counts "
+        "against it; KPIs cover the runs' measured days, after the warm-up. The search "
+        "assumes more staff never "
         "lowers the KPI. That can fail: the handling deadline restarts at each dispatch, so a "
         "slow centre that holds cases back from overloaded departments can raise the on-time "
         "rate. The recommendation rests on the evaluated neighbours in the candidates table.")
+
+
+def search_stability(s: Sizing) -> str:
+    """How many candidates had a tier without a steady state (expected of the understaffed
+    ones the search rules out), and which flags the baseline raised."""
+    flagged = [c for c in s.candidates
+               if any(o.kpis["stability"]["flags"] for o in s.results.outcomes[c.variant])]
+    baseline = next(c for c in s.candidates if c.phase == "baseline")
+    return (f"{len(flagged)} of {len(s.candidates)} candidates had a tier without a steady "
+            "state in some run (a backlog growing through the measured days, or work offered "
+            "beyond the hours available); their KPIs depend on the run's length. The scenario "
+            "as given (baseline): " + stability_text(s.results, [baseline.variant]))
 
 
 def size_report(view: SizingView, runner: Runner) -> Report:
@@ -267,7 +287,8 @@ def size_report(view: SizingView, runner: Runner) -> Report:
             heading="Recommended staffing",
             text=f"The least staffing found that meets {s.target}: "
             + "; ".join(f"{ld.tier} {ld.label(lv)}"
-                        for ld, lv in zip(s.ladders, s.recommended.levels, strict=True)) + ".",
+                        for ld, lv in zip(s.ladders, s.recommended.levels, strict=True)) + "."
+            + "\n\n" + stability_text(s.results, [s.recommended.variant]),
             tables=[staffing_table(view), result_table(view)]))
     else:
         sections.append(Section(
@@ -275,7 +296,7 @@ def size_report(view: SizingView, runner: Runner) -> Report:
             text=f"No staffing of the sized tiers met {s.target}: {s.why_not}. The target is "
             "out of these tiers' reach: size another tier, relax the target or change the "
             "rules."))
-    sections.append(Section(heading="Search", charts=_charts(view),
+    sections.append(Section(heading="Search", text=search_stability(s), charts=_charts(view),
                             tables=[candidates_table(view)]))
     measures = s.results.measures()
     sections.append(Section(heading="Runs", tables=[runs_table(s.results, measures)]))

@@ -110,7 +110,7 @@ class Payloads:
         self.grid_code = vocab(w.grid_code.tolist())
         self.visit_no = np.zeros(ops.op.size, np.int64)
         self.builders: dict[str, Callable[[np.ndarray], pa.Array]] = {
-            "case.report": self._report, "case.accept": self._tier_only,
+            "case.report": self._report, "case.accept": self._accept,
             "case.dispatch": self._dispatch, "case.escalate": self._escalate,
             "case.assign_down": self._assign_down, "case.handle": self._handle,
             "case.feedback": self._feedback, "case.explain_overdue": self._explain,
@@ -194,8 +194,10 @@ class Payloads:
     def _case_ids(self, rows: np.ndarray) -> Piece:
         return ids("C", self.ops.case[rows] + 1, 8)
 
-    def _deadline(self, rows: np.ndarray) -> pa.Array:
-        return iso(self.m.cases.handle_due[self.ops.case[rows]])
+    def _deadline(self, rows: np.ndarray) -> Piece:
+        """The deadline the model gave with the operation (null where it gave none)."""
+        f = self._fields(rows, deadline=pa.float64())
+        return iso(f.field("deadline").to_numpy(zero_copy_only=False))
 
     # --- builders -------------------------------------------------------------------------
     def _report(self, rows: np.ndarray) -> pa.Array:
@@ -218,6 +220,11 @@ class Payloads:
     def _tier_only(self, rows: np.ndarray) -> pa.Array:
         # accept, close, feedback's tier: the grid's when a grid worker acts
         return obj({**self._common(rows), "tier": self._tier(rows)})
+
+    def _accept(self, rows: np.ndarray) -> pa.Array:
+        # a grid worker accepts with the deadline of his own first handling
+        return obj({**self._common(rows), "deadline": self._deadline(rows),
+                    "tier": self._tier(rows)})
 
     def _dispatch(self, rows: np.ndarray) -> pa.Array:
         f = self._fields(rows, to=pa.string(), to_unit=pa.string())

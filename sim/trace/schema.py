@@ -45,10 +45,11 @@ contact throughout a trace. Keys besides ``at``, per operation:
   ``lat``/``long`` (null: the world has no geography), ``reporter`` {``name``, ``phone``},
   ``household`` (``H…`` or null), ``urgency`` (routine, urgent, emergency), ``difficulty``
   (normal, hard), ``source`` (patrol, resident, hotline, department).
-- ``case.accept``: ``tier`` accepting (grid, township, county, city).
+- ``case.accept``: ``tier`` accepting (grid, township, county, city), ``deadline`` (a grid
+  worker's own first handling; null for a centre).
 - ``case.dispatch``: ``tier`` dispatching, ``to`` (``dept:<key>@<tier>``, or the tier itself
   when its centre handles the case), ``to_unit`` (that unit's code), ``deadline`` (handling).
-- ``case.escalate``: ``tier`` escalated to, ``deadline`` (handling).
+- ``case.escalate``: ``tier`` escalated to, ``deadline`` (its routing there).
 - ``case.assign_down``: ``tier`` assigning, ``to_unit`` (the grid), ``deadline`` (handling).
 - ``case.handle``: ``resolved``, ``on_spot`` (the grid worker resolved it at first handling,
   首接初办), ``rework``, ``result`` (text). A grid worker's handle with ``resolved`` false is

@@ -58,12 +58,25 @@ def test_mmc_agrees_with_erlang_c(tmp_path: Path, servers: int, rho: float, days
     assert abs(n.mean() / (lam * days * 24) - 1) < 0.02
 
 
-def test_littles_law_on_the_worker_queue(tmp_path: Path) -> None:
-    s = mmc_scenario(tmp_path, 2, 3.0, 2.0)
-    m = Model(s, generate_world(s), 200, seed=5)
+@pytest.mark.parametrize("warmup", [0.0, 19.5])  # 4 jobs queued at 19.5 days
+def test_littles_law_on_the_worker_queue(tmp_path: Path, warmup: float) -> None:
+    """L = λW on the sample path over the measured window, exactly: after a warm-up the jobs
+    still queued count as arriving at its end and wait from then."""
+    s = mmc_scenario(tmp_path, 2, 3.6, 2.0)  # ρ = 0.9: a queue is there at the warm-up's end
+    m = Model(s, generate_world(s), 200, seed=5, warmup=warmup)
     m.run()
-    for pool in m.all_pools():
-        if pool.arrived:
-            lam = pool.arrived / m.horizon
-            w = pool.wait_sum / pool.waited
-            assert pool.area_queue / m.horizon == pytest.approx(lam * w, rel=0.01)
+    assert m.window_start == warmup * 24
+    t = m.horizon - m.window_start
+    jobs = np.isfinite(m.cases.reported) & (m.cases.reported >= m.window_start)
+    busy = [p for p in m.all_pools() if p.arrived]
+    assert busy
+    for pool in busy:
+        st = pool.stats(m.horizon)
+        # every job that came in the window started or is still queued
+        assert st.arrived == st.waited + st.queued_at_end
+        w = (st.wait_sum + st.censored_wait) / st.arrived
+        assert st.area_queue / t == pytest.approx(st.arrived / t * w, rel=1e-9)
+        carried = st.arrived - int(jobs.sum())  # queued at the warm-up's end
+        assert carried >= 0 and (carried > 0) == (warmup > 0)
+        # the window's working hours, not the whole run's
+        assert st.available == pytest.approx(st.capacity * t)

@@ -26,6 +26,10 @@ def test_a_rule_set_against_itself_differs_nowhere(qingdao_variants, tmp_path: P
     assert all(g["diff"] == 0 for g in result["gaps"] if g["diff"] == g["diff"])
     check_report(tmp_path / "same", {"kpis": {"kpi", "qingdao", "qingdao.lo", "qingdao.hi"},
                                      "gaps": {"kpi", "diff", "p", "p_holm", "significant"}})
+    # the report opens with what the runs' stability flags said: five days are too few
+    first = json.loads((tmp_path / "same" / "report.json").read_text("utf-8"))["sections"][0]
+    assert first["heading"] == "Steady state"
+    assert first["text"].startswith("Steady state not judged")
 
 
 def test_one_flipped_rule_shows_in_the_kpi_it_drives(qingdao_variants, tmp_path: Path) -> None:

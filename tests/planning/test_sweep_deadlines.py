@@ -25,8 +25,8 @@ def test_sweep_one_key_table_and_charts(tmp_path: Path) -> None:
     busy = [p["kpis"]["utilisation.centre.county"]["mean"] for p in points]
     assert busy[0] > busy[1]  # four staff share the county's work
     rows = check_report(out, {"sweep": {"variant", "staffing.centres.county",
-                                        "on_time_strict.handle", "on_time_strict.handle.lo",
-                                        "on_time_strict.handle.hi", "time_to_close.p90"},
+                                        "on_time.handle", "on_time.handle.lo",
+                                        "on_time.handle.hi", "time_to_close.p90"},
                               "runs": {"seed", "staffing.centres.county"}})
     assert len(rows["sweep"]) == 2 and len(rows["runs"]) == 4
     assert (out / "charts" / "sweep_utilisation.centre.county.png").is_file()

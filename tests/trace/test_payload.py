@@ -21,7 +21,7 @@ KEYS = {
     "case.report": {"address", "category", "description", "difficulty", "external_id",
                     "household", "lat", "long", "reporter", "service_code", "service_name",
                     "source", "subcategory", "urgency"},
-    "case.accept": {"tier"},
+    "case.accept": {"deadline", "tier"},
     "case.dispatch": {"deadline", "tier", "to", "to_unit"},
     "case.escalate": {"deadline", "tier"},
     "case.assign_down": {"deadline", "tier", "to_unit"},
@@ -88,13 +88,29 @@ def test_a_household_is_one_person_throughout(traced: Traced) -> None:
     assert contacts and all(len(v) == 1 for v in contacts.values())
 
 
-def test_deadlines_come_from_the_case_table(traced: Traced) -> None:
-    due = {k: v["handle_due_h"] for k, v in traced.cases.items()}
-    rows = [r for op in ("case.dispatch", "case.escalate", "case.assign_down", "case.supervise")
-            for r in traced.of(op)]
-    assert rows
-    for r in rows:
-        assert r["payload"]["deadline"] == iso([due[r["case"]]])[0].as_py()
+def test_deadlines_are_each_assignments_own(traced: Traced) -> None:
+    """Each assignment carries the deadline its assigner set, as the case table has it."""
+    cases = traced.cases
+
+    def iso_of(hours: float) -> str | None:
+        return iso([hours])[0].as_py()
+
+    dispatches = traced.of("case.dispatch")
+    assert dispatches
+    for r in dispatches:  # the handler's deadline (one dispatch per case)
+        assert r["payload"]["deadline"] == iso_of(cases[r["case"]]["handle_due_h"])
+    on_spot = [r for r in traced.of("case.accept") if r["actor_role"] == "grid_worker"
+               and cases[r["case"]]["self_resolved"]]
+    assert on_spot
+    for r in on_spot:  # the worker's own handling deadline
+        assert r["payload"]["deadline"] == iso_of(cases[r["case"]]["handle_due_h"])
+    assert all(r["payload"]["deadline"] is None for r in traced.of("case.accept")
+               if r["actor_role"] != "grid_worker")
+    for op in ("case.escalate", "case.assign_down"):
+        assert all(r["payload"]["deadline"] > r["payload"]["at"] for r in traced.of(op))
+    cards = [r for r in traced.of("case.supervise") if r["payload"]["level"] != "coordination"]
+    for r in cards + traced.of("case.explain_overdue"):  # from the deadline on
+        assert r["payload"]["deadline"] <= r["payload"]["at"]
 
 
 def test_patrols_and_visits_carry_ids_places_and_kinds(traced: Traced,
