@@ -32,6 +32,7 @@ TIMES = (
 # a step done after its deadline, or still undone at the end of the run past it
 LATE = ("accept", "dispatch", "handle", "verify", "close")
 MAX_REWORK = 2
+TIER_INDEX = {"grid": 0, "township": 1, "county": 2, "city": 3}
 
 
 class CaseTable:
@@ -128,7 +129,7 @@ class CaseRun:
                 and self.source in ("patrol", "resident")
                 and not (self.urgency == "emergency" and routing.emergency_direct_to_township)):
             m.env.process(self._upward(False))
-        elif m.off_list[self.k] and m.awaiting_approval(self.k):
+        elif m.off_list[self.k] and m.awaiting_approval(self.k, self.g):
             m.env.process(self._approved_then_worker())
         else:
             self._to_worker().callbacks.append(self._worker_called_back)
@@ -149,7 +150,7 @@ class CaseRun:
 
     def _approved_then_worker(self) -> Generator[Any, Any, None]:
         if self.m.off_list[self.k]:
-            yield from self.m.await_approval(self.k)
+            yield from self.m.await_approval(self.k, self.g)
         start = yield self._to_worker()
         if not self._worker_done(start):
             yield from self._upward(True)
@@ -168,7 +169,7 @@ class CaseRun:
         c.handle_due[i] = m.deadlines.due("handle", now, self.urban, self.urgency,
                                           self.difficulty, self.ct.deadline_hours)
         c.handle_assigned[i] = now
-        return self.team.request(m.draw.worker_hours.item(i), self.prio, "case")
+        return self.team.request(m.draw.worker_hours.item(i), self.prio, "case", order=i)
 
     def _worker_called_back(self, job: simpy.Event) -> None:
         if not self._worker_done(job.value):
@@ -204,86 +205,146 @@ class CaseRun:
         return False
 
     def _upward(self, from_worker: bool) -> Generator[Any, Any, None]:
-        """Up through the centres to whoever handles it, then feedback, verification, close."""
-        m, c, i, g = self.m, self.m.cases, self.i, self.g
-        env, ct, path, prio = m.env, self.ct, self.path, self.prio
-        urban, urgency, difficulty = self.urban, self.urgency, self.difficulty
-        tier = m.centres.entry_tier()
-        handler: Pool | None = None
-        handler_name = ""
-        arrived = env.now
-        accepted_here = not isnan(c.accepted.item(i))
-        first = True
-        sender = "worker"  # the holder escalates: the worker first, then each centre in turn
-        while True:
-            path.append(tier)
-            if not first or from_worker:
-                # the receiving centre must route it by its dispatch deadline
-                routed_by = m.deadlines.due("dispatch", env.now, urban, urgency, difficulty, 0)
-                if first:
-                    c.escalated[i] = env.now
-                else:
-                    c.escalations[i] += 1
-                m.emit("case.escalate", i, actor=sender, tier=tier, deadline=routed_by)
-            sender = tier
-            pool = m.centres.pools[tier][_unit(m, tier, g)]
-            yield from _route(m, i, pool, arrived, not accepted_here, urban, urgency, difficulty,
-                              prio)
-            accepted_here = True
-            first = False
-            if (m.rules.routing.multi_department_to_coordination
-                    and m.draw.u_multi.item(i) < ct.multi_department and tier != "township"):
-                # 001 五.3: matters needing several departments go to the party committee
-                path.append("coordination")
-                m.emit("case.supervise", i, level="coordination", tier=tier,
-                       deadline=c.dispatch_due.item(i))
-                yield env.timeout(m.steps.coordination_days * 24)
-            above = m.centres.above(tier)
-            dept = ct.department
-            d = decide(tier, ct.resolve_tier, dept,
-                       m.departments.tiers.get(dept or "", ("county",)),
-                       m.departments.linked(dept), m.rules.routing.lateral_before_escalation,
-                       above)
-            if d.action == "escalate":
-                assert above is not None
-                tier, arrived = above, env.now
-                continue
-            if d.action == "dispatch":
-                handler = m.departments.find(d.department or "", tier, _unit(m, tier, g))
-            if handler is None:
-                handler, handler_name = pool, tier
-            else:
-                handler_name = f"dept:{d.department}@{tier}"
-            c.dispatched[i] = env.now
-            # the handling deadline runs from the assignment, set by the assigner
-            c.handle_due[i] = m.deadlines.due("handle", env.now, urban, urgency, difficulty,
-                                              ct.deadline_hours)
-            c.handle_assigned[i] = env.now
-            m.emit("case.dispatch", i, tier=tier, to=handler_name,
-                   deadline=c.handle_due.item(i))
-            break
+        """Up through the centres to whoever handles it, then feedback, verification, close.
 
-        if handler_name.startswith("dept"):
-            path.append(handler_name)
-        c.resolved_tier[i] = ("grid", "township", "county", "city").index(tier)
-        c.handler[i] = handler_name
-        hours = m.draw.handle_hours.item(i) * (m.steps.hard_factor if difficulty == "hard"
-                                               else 1.0)
-        c.handle_start[i] = yield handler.request(hours, prio, "handling")
-        c.handled[i] = env.now
-        m.supervision.handling(i, env.now)
-        m.emit("case.handle", i, actor=handler_name, resolved=True)
-        centre = m.centres.pools[tier][_unit(m, tier, g)]
-        if m.draw.u_feedback.item(i) < m.feedback_rate:
-            yield centre.request(m.steps.feedback_minutes / 60, prio, "centre")
-            c.feedback[i] = env.now
+        A partition of a run hands a case that climbs to the shared city tier over to the
+        process that runs it (:mod:`sim.model.citylink`) and takes it back for verification.
+        """
+        m = self.m
+        tier = m.centres.entry_tier()
+        arrived, sender = m.env.now, "worker"  # the holder escalates, the worker first
+        first = True
+        while True:
+            self._arrive(tier, sender, escalated=not first or from_worker, first=first)
+            if tier == "city" and m.link is not None:
+                tier, handler_name = yield from m.link.escalate(self)
+                break
+            step = yield from self._at_centre(tier, arrived, first)
+            first = False
+            if step is None:
+                sender, tier, arrived = tier, m.centres.above(tier) or tier, m.env.now
+                continue
+            yield from self._handle(tier, *step)
+            handler_name = step[1]
+            break
+        yield from self._verify(tier, handler_name)
+
+    def at_city(self) -> Generator[Any, Any, None]:
+        """The city tier's part of a case another process escalated to it (it has arrived):
+        routing and handling there, up to feedback."""
+        step = yield from self._at_centre("city", self.m.env.now, False)
+        assert step is not None, "the city tier handles what it cannot escalate"
+        yield from self._handle("city", *step)
+
+    def _arrive(self, tier: str, sender: str, escalated: bool, first: bool) -> None:
+        """The case reaches the centre of ``tier``, escalated by ``sender`` if ``escalated``."""
+        m, c, i = self.m, self.m.cases, self.i
+        self.path.append(tier)
+        if escalated:
+            # the receiving centre must route it by its dispatch deadline
+            routed_by = m.deadlines.due("dispatch", m.env.now, self.urban, self.urgency,
+                                        self.difficulty, 0)
+            if first:
+                c.escalated[i] = m.env.now
+            else:
+                c.escalations[i] += 1
+            m.emit("case.escalate", i, actor=sender, tier=tier, deadline=routed_by)
+
+    def _at_centre(self, tier: str, arrived: float, first: bool
+                   ) -> Generator[Any, Any, tuple[Pool, str] | None]:
+        """Routing at the centre of ``tier``: the handler it assigns (a department or itself)
+        and the handler's name, or None if it escalates."""
+        m, c, i, ct = self.m, self.m.cases, self.i, self.ct
+        urban, urgency, difficulty = self.urban, self.urgency, self.difficulty
+        pool = m.centres.pools[tier][_unit(m, tier, self.g)]
+        accept = first and isnan(c.accepted.item(i))
+        yield from _route(m, i, pool, arrived, accept, urban, urgency, difficulty, self.prio)
+        if (m.rules.routing.multi_department_to_coordination
+                and m.draw.u_multi.item(i) < ct.multi_department and tier != "township"):
+            # 001 五.3: matters needing several departments go to the party committee
+            self.path.append("coordination")
+            m.emit("case.supervise", i, level="coordination", tier=tier,
+                   deadline=c.dispatch_due.item(i))
+            yield m.env.timeout(m.steps.coordination_days * 24)
+        above = m.centres.above(tier)
+        dept = ct.department
+        d = decide(tier, ct.resolve_tier, dept, m.departments.tiers.get(dept or "", ("county",)),
+                   m.departments.linked(dept), m.rules.routing.lateral_before_escalation, above)
+        if d.action == "escalate":
+            return None
+        handler = None
+        if d.action == "dispatch":
+            handler = m.departments.find(d.department or "", tier, _unit(m, tier, self.g))
+        name = tier if handler is None else f"dept:{d.department}@{tier}"
+        now = m.env.now
+        c.dispatched[i] = now
+        # the handling deadline runs from the assignment, set by the assigner
+        c.handle_due[i] = m.deadlines.due("handle", now, urban, urgency, difficulty,
+                                          ct.deadline_hours)
+        c.handle_assigned[i] = now
+        m.emit("case.dispatch", i, tier=tier, to=name, deadline=c.handle_due.item(i))
+        if handler is not None:
+            self.path.append(name)
+        c.resolved_tier[i] = TIER_INDEX[tier]
+        c.handler[i] = name
+        return (pool if handler is None else handler), name
+
+    def _hours(self) -> float:
+        """The handling work of this case at its handler."""
+        hard = self.m.steps.hard_factor if self.difficulty == "hard" else 1.0
+        return self.m.draw.handle_hours.item(self.i) * hard
+
+    def _handle(self, tier: str, handler: Pool, name: str) -> Generator[Any, Any, None]:
+        """Handling by ``handler``, then feedback to the requester from the centre of
+        ``tier`` where the rules ask it."""
+        m, c, i = self.m, self.m.cases, self.i
+        feedback = m.draw.u_feedback.item(i) < m.feedback_rate
+        job = handler.request(self._hours(), self.prio, "handling", order=i)
+        if not feedback and m.link is not None:
+            m.link.last_job(self, job)
+        c.handle_start[i] = yield job
+        c.handled[i] = m.env.now
+        m.supervision.handling(i, m.env.now)
+        m.emit("case.handle", i, actor=name, resolved=True)
+        if feedback:
+            centre = m.centres.pools[tier][_unit(m, tier, self.g)]
+            job = centre.request(m.steps.feedback_minutes / 60, self.prio, "centre", order=i)
+            if m.link is not None:
+                m.link.last_job(self, job)
+            yield job
+            c.feedback[i] = m.env.now
             m.emit("case.feedback", i, tier=tier)
 
-        verifier = self.team if (self.team is not None and not self.barred) else centre
+    def rework(self, tier: str, name: str) -> Generator[Any, Any, None]:
+        """Verification failed: the centre of ``tier`` sends the case back to its handler
+        (a dispatch job), who does the work again (a share of the handling)."""
+        m, c, i = self.m, self.m.cases, self.i
+        centre = m.centres.pools[tier][_unit(m, tier, self.g)]
+        yield centre.request(m.steps.dispatch_minutes / 60, self.prio, "centre", order=i)
+        handler = (centre if not name.startswith("dept:") else
+                   m.departments.find(name[5:].partition("@")[0], tier, _unit(m, tier, self.g)))
+        assert handler is not None
+        job = handler.request(self._hours() * m.steps.rework_factor, self.prio, "handling",
+                              order=i)
+        if m.link is not None:
+            m.link.last_job(self, job)
+        yield job
+        c.handled[i] = m.env.now
+        m.supervision.handling(i, m.env.now)  # rework is handling: the same deadline holds
+        m.emit("case.handle", i, actor=name, resolved=True, rework=True)
+
+    def _verify(self, tier: str, name: str) -> Generator[Any, Any, None]:
+        """The grid worker (or, for a matter barred from him, the centre) verifies; failures
+        go back for rework; then the case closes."""
+        m, c, i, ct = self.m, self.m.cases, self.i, self.ct
+        env = m.env
+        verifier = (self.team if (self.team is not None and not self.barred)
+                    else m.centres.pools[tier][_unit(m, tier, self.g)])
         for attempt in range(MAX_REWORK + 1):
-            c.verify_due[i] = m.deadlines.due("verify", env.now, urban, urgency, difficulty, 0)
+            c.verify_due[i] = m.deadlines.due("verify", env.now, self.urban, self.urgency,
+                                              self.difficulty, 0)
             c.verified[i] = NAN
-            yield verifier.request(m.steps.verify_minutes / 60, prio, "verify")
+            yield verifier.request(m.steps.verify_minutes / 60, self.prio, "verify", order=i)
             passed = attempt == MAX_REWORK or m.draw.u_rework.item(i, attempt) >= ct.rework
             c.verified[i] = env.now
             if env.now > c.verify_due.item(i):
@@ -293,13 +354,13 @@ class CaseRun:
             if passed:
                 break
             c.reworks[i] += 1
-            yield handler.request(hours * m.steps.rework_factor, prio, "handling")
-            c.handled[i] = env.now
-            m.supervision.handling(i, env.now)  # rework is handling: the same deadline holds
-            m.emit("case.handle", i, actor=handler_name, resolved=True, rework=True)
+            if tier == "city" and m.link is not None:
+                yield from m.link.rework(self)
+            else:
+                yield from self.rework(tier, name)
         c.closed[i] = env.now
         m.supervision.case_limit(i, env.now)
-        c.path[i] = ">".join(path)
+        c.path[i] = ">".join(self.path)
         m.emit("case.close", i, tier=tier)
         m.closed_case(i)
 
@@ -317,7 +378,7 @@ def _route(m: Model, i: int, pool: Pool, arrived: float, accept: bool, urban: bo
         c.accept_due[i] = dl.due("accept", arrived, urban, urgency, difficulty, 0)
     c.dispatch_due[i] = dl.due("dispatch", arrived, urban, urgency, difficulty, 0)
     c.dispatch_done[i] = NAN
-    job = pool.request(accept_h + steps.dispatch_minutes / 60, prio, "centre")
+    job = pool.request(accept_h + steps.dispatch_minutes / 60, prio, "centre", order=i)
     start = yield job
     if accept:
         c.accepted[i] = job.cal.add(start, accept_h)

@@ -44,11 +44,8 @@ class Centres:
         return self.above(handler) or handler
 
 
-def build_centres(env: simpy.Environment, w: World, s: Scenario,
-                  city_share: float = 1.0) -> Centres:
-    """Centre pools from the world's centre staff (one pool per township/county/city).
-
-    A partition of a run gets ``city_share`` of the city centre's staff (at least one)."""
+def build_centres(env: simpy.Environment, w: World, s: Scenario) -> Centres:
+    """Centre pools from the world's centre staff (one pool per township/county/city)."""
     sh = s.staffing.shifts["centre"]
     cal = calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays),
                    holidays_of(s.holidays) if sh.observes_holidays else None)
@@ -62,10 +59,11 @@ def build_centres(env: simpy.Environment, w: World, s: Scenario,
         unit = w.worker_unit[staff]
         size = np.bincount(unit, minlength=counts[tier])
         first = {int(u): str(ids[i]) for i, u in zip(staff[::-1], unit[::-1], strict=True)}
-        if tier == "city":
-            size = np.maximum(1, np.ceil(size * city_share)).astype(np.int64)
         duty = s.staffing.duty.get(tier)
         pools[tier] = [Pool(env, f"{tier}{u}", tier, "centre", u,
                             rosters(int(size[u]), cal, duty)) for u in range(counts[tier])]
+        for p in pools[tier]:
+            # the city tier is shared by a split run's processes: its ties settle one way
+            p.deferred = tier == "city"
         actors[tier] = [first.get(u, f"{tier}{u}") for u in range(counts[tier])]
     return Centres(pools, actors, tiers)

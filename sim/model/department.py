@@ -32,10 +32,8 @@ class Departments:
         return dept is not None and dept in self.linked_keys
 
 
-def build_departments(env: simpy.Environment, w: World, s: Scenario,
-                      city_share: float = 1.0) -> Departments:
-    """One pool per department unit, sized by its handlers (``city_share`` of a city-tier
-    department's handlers in a partition of a run, at least one)."""
+def build_departments(env: simpy.Environment, w: World, s: Scenario) -> Departments:
+    """One pool per department unit, sized by its handlers."""
     sh = s.staffing.shifts["department"]
     cal = calendar(sh.start_hour, sh.start_hour + sh.hours_per_day, tuple(sh.workdays),
                    holidays_of(s.holidays) if sh.observes_holidays else None)
@@ -52,9 +50,10 @@ def build_departments(env: simpy.Environment, w: World, s: Scenario,
             continue
         key = (w.departments[int(w.dept_unit_dept[i])], str(w.dept_unit_tier[i]),
                int(w.dept_unit_parent[i]))
-        n = int(size[i]) if key[1] != "city" else max(1, int(np.ceil(size[i] * city_share)))
+        n = int(size[i])
         pools[key] = Pool(env, f"{key[0]}@{key[1]}{key[2]}", key[1], "department", i,
                           rosters(n, cal, duty))
+        pools[key].deferred = key[1] == "city"  # see build_centres
         actors[key] = first.get(i, key[0])
     tiers = {k: tuple(d.tiers) for k, d in s.rules.departments.items()}
     return Departments(pools, actors, tiers, set(s.rules.departments))

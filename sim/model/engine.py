@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import simpy
@@ -20,6 +20,7 @@ from sim.model.arrivals import draw_arrivals, locate, patrol_effort
 from sim.model.arrivals.poisson import SOURCES
 from sim.model.case import CaseRun, CaseTable
 from sim.model.centre import build_centres
+from sim.model.citylink import CityDesk, PartitionLink, shortest_last_job
 from sim.model.clock import Calendar, holidays_of
 from sim.model.deadline import DeadlinePolicy
 from sim.model.department import build_departments
@@ -67,10 +68,11 @@ class Model:
 
     def __init__(self, scenario: Scenario, world: World, days: float, seed: int,
                  trace: bool = False, counties: Sequence[int] | None = None,
-                 city_share: float = 1.0, warmup: float = 0.0) -> None:
-        """Set up a run; ``counties`` restricts it to those counties (a partition of a run
-        split across processes), whose share of the city-tier staff is ``city_share``. The
-        run simulates ``warmup + days`` days; statistics cover the window after the warm-up."""
+                 warmup: float = 0.0, part: Literal["counties", "city"] | None = None) -> None:
+        """Set up a run of ``warmup + days`` days; statistics cover the window after the
+        warm-up. A run split across processes (:mod:`sim.model.partition`) has ``part``
+        "counties" (the ``counties`` given, sending what climbs to the city tier to the city
+        process) or "city" (the shared city tier alone)."""
         self.scenario, self.world, self.rules = scenario, world, scenario.rules
         self.window_start = warmup * 24.0
         self.days = int(np.ceil(warmup + days))
@@ -83,7 +85,7 @@ class Model:
                        for t in self.types]
         self.off_list = [t.off_list or t.category not in self.rules.matters.categories
                          for t in self.types]
-        self.approved_at: dict[int, float] = {}
+        self.approved_at: dict[tuple[int, int], float] = {}
         fb = self.rules.feedback
         self.feedback_rate = 1.0 if fb.to_requester else fb.target_rate
         s_visit = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
@@ -91,20 +93,21 @@ class Model:
         self.grid_township = world.grid_township
         self.grid_county = world.grid_county
         owned = np.ones(world.county_code.shape[0], bool)
+        if part == "city":
+            counties = []
         if counties is not None:
             owned[:] = False
             owned[list(counties)] = True
         self.county_owned = owned
         self.township_owned = owned[world.township_county]
         self.grid_mask = owned[self.grid_county]
-        self.city_share = city_share
         self.grid_urban = (world.grid_kind == KIND_URBAN) | (
             (world.grid_kind == KIND_EXCLUSIVE) & world.community_urban[world.grid_community])
         self.deadlines = DeadlinePolicy(self.rules, holidays_of(scenario.holidays))
         self.supervision = Supervision(self)
         self.teams = build_teams(self.env, world, scenario, self.grid_mask)
-        self.centres = build_centres(self.env, world, scenario, city_share)
-        self.departments = build_departments(self.env, world, scenario, city_share)
+        self.centres = build_centres(self.env, world, scenario)
+        self.departments = build_departments(self.env, world, scenario)
         self.helper_share = self._helper_share()
 
         # problems at households and exclusive units, the same under any rules and staffing
@@ -138,6 +141,12 @@ class Model:
         self.open_cases = 0
         self.closed_count = 0
         self.tracer = Tracer(self) if trace else None
+        self.part = part
+        self.link: PartitionLink | CityDesk | None = None
+        if part == "counties":
+            self.link = PartitionLink(self)
+        elif part == "city":
+            self.link = CityDesk(self, shortest_last_job(self))
 
     # --- set-up -------------------------------------------------------------------------
     def _helper_share(self) -> np.ndarray:
@@ -194,15 +203,19 @@ class Model:
             bell = self._bells[t] = self.env.timeout(t - self.env.now)
         return bell
 
-    def awaiting_approval(self, k: int) -> bool:
-        """Whether off-list matters of type ``k`` still wait for approval."""
-        return self.approved_at.get(k, np.inf) > self.env.now
+    def awaiting_approval(self, k: int, g: int) -> bool:
+        """Whether off-list matters of type ``k`` in grid ``g``'s county still wait for
+        approval."""
+        return self.approved_at.get((self.grid_county.item(g), k), np.inf) > self.env.now
 
-    def await_approval(self, k: int) -> Generator[Any, Any, None]:
-        """Off-list matters wait for approval (001 四.2; 003 第十一条), once per type."""
-        if k not in self.approved_at:
-            self.approved_at[k] = self.env.now + self.rules.matters.off_list_approval_days * 24
-        wait = self.approved_at[k] - self.env.now
+    def await_approval(self, k: int, g: int) -> Generator[Any, Any, None]:
+        """Off-list matters wait for approval (001 四.2; 003 第十一条), once per type in each
+        county (the county institution adjusts its matter list)."""
+        key = (self.grid_county.item(g), k)
+        if key not in self.approved_at:
+            self.approved_at[key] = (self.env.now
+                                     + self.rules.matters.off_list_approval_days * 24)
+        wait = self.approved_at[key] - self.env.now
         if wait > 0:
             yield self.env.timeout(wait)
 
@@ -231,13 +244,15 @@ class Model:
 
     # --- run ----------------------------------------------------------------------------
     def all_pools(self) -> list[Pool]:
-        """Every pool this run owns (all of them unless it is a partition)."""
-        owned = {"township": self.township_owned, "county": self.county_owned}
+        """Every pool this run owns: all of them, or a partition's counties' (the city tier
+        belongs to the city process)."""
+        owned = {"township": self.township_owned, "county": self.county_owned,
+                 "city": np.array([self.part != "counties"])}
         pools = list(self.teams.pools)
         for tier, lst in self.centres.pools.items():
-            pools += [p for p in lst if tier not in owned or owned[tier][p.unit]]
+            pools += [p for p in lst if owned[tier][p.unit]]
         for (_, tier, parent), p in self.departments.pools.items():
-            if tier not in owned or owned[tier][parent]:
+            if owned[tier][parent]:
                 pools.append(p)
         return pools
 
@@ -255,27 +270,36 @@ class Model:
             sample: Callable[[float], None] | None = None) -> None:
         """Run to the horizon, a day at a time (``progress`` gets days done; ``sample`` is
         called hourly for time series)."""
-        with _no_cycle_collection():
-            self._run(progress, sample)
-        self.supervision.at_end(self.horizon)
-        for p in self.all_pools():
-            p.close()
+        self.start(sample)
+        for day in range(1, self.days + 1):
+            self.advance(min(day * 24.0, self.horizon))
+            if progress is not None:
+                progress(day)
+        self.finish()
 
-    def _run(self, progress: Callable[[float], None] | None,
-             sample: Callable[[float], None] | None) -> None:
+    def start(self, sample: Callable[[float], None] | None = None) -> None:
+        """Set the run going: problems arising, teams' rounds, hourly samples, the warm-up."""
         env = self.env
-        env.process(self._feeder())
-        for team in range(len(self.teams.team_grids)):
-            if self.teams.team_grids[team].size:
-                env.process(team_routine(self, team))
+        if self.part != "city":  # the city process has no grids: its cases come from others
+            env.process(self._feeder())
+            for team in range(len(self.teams.team_grids)):
+                if self.teams.team_grids[team].size:
+                    env.process(team_routine(self, team))
         if sample is not None:
             env.process(self._sampler(sample))
         if self.window_start > 0:
             env.timeout(self.window_start).callbacks.append(self._open_window)
-        for day in range(1, self.days + 1):
-            env.run(until=min(day * 24.0, self.horizon))
-            if progress is not None:
-                progress(day)
+
+    def advance(self, until: float) -> None:
+        """Simulate up to (not including) time ``until``."""
+        with _no_cycle_collection():
+            self.env.run(until=until)
+
+    def finish(self) -> None:
+        """The run has reached its horizon: settle what is late and close the monitors."""
+        self.supervision.at_end(self.horizon)
+        for p in self.all_pools():
+            p.close()
 
     def _open_window(self, _event: simpy.Event | None = None) -> None:
         """The warm-up ends: every pool's statistics restart (cases keep their times; the

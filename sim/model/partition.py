@@ -1,20 +1,22 @@
 """Split a run across processes by county, and merge the partitions back into one record.
 
 Counties are independent up to the county tier; what they share is the city tier (centre and
-city departments). Each partition gets the city-tier staff in proportion to its households
-(at least one per pool), so a partitioned run approximates the shared city queue by one queue
-per partition. Arrivals and per-case draws are made for the whole city in every partition
-(they are cheap and vectorised), so case ids, seeds and every county's dynamics below the city
-tier are the same however many processes run.
+city departments). Each partition runs a group of counties; the parent runs the city tier
+once, with its real staff, and the processes advance together in windows of simulated time
+(:mod:`sim.model.citylink`). Where no case can climb to the city tier (the routing rules say
+so up front, :func:`reaches_city`), the windows are days and carry nothing. Arrivals and
+per-case draws are made for the whole city in every process (they are cheap and vectorised),
+so case ids, seeds and every county's dynamics are the same however many processes run.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import queue as queue_mod
+import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,9 +25,14 @@ import pyarrow.compute as pc
 from sim.config.scenario import Scenario
 from sim.metrics.timeseries import Sampler
 from sim.model.case import CaseTable
+from sim.model.citylink import CityDesk, PartitionLink
 from sim.model.engine import Model
 from sim.model.record import RunRecord
+from sim.model.routing import decide
 from sim.world import World, generate_world
+
+# the longest window: progress and the partitions' hourly samples keep pace
+MAX_WINDOW = 24.0
 
 
 def county_groups(world: World, parts: int) -> list[list[int]]:
@@ -42,6 +49,28 @@ def county_groups(world: World, parts: int) -> list[list[int]]:
     return [sorted(g) for g in groups]
 
 
+def reaches_city(scenario: Scenario) -> bool:
+    """Whether any case type's routing can climb to the city tier (from the entry centre,
+    by the rules' routing decisions; a department unit without staff only keeps a case at
+    its centre, it never sends it higher)."""
+    tiers = [t for t in ("township", "county", "city") if t in scenario.rules.centres.tiers]
+    if "city" not in tiers:
+        return False
+    depts = scenario.rules.departments
+    for ct in scenario.workload.types.values():
+        for i, tier in enumerate(tiers[:-1]):
+            dept = ct.department
+            d = decide(tier, ct.resolve_tier, dept,
+                       tuple(depts[dept].tiers) if dept in depts else ("county",),
+                       dept in depts, scenario.rules.routing.lateral_before_escalation,
+                       tiers[i + 1])
+            if d.action != "escalate":
+                break
+        else:
+            return True
+    return False
+
+
 @dataclass
 class Part:
     """What a partition ships back: its rows of the case table and its measurements."""
@@ -53,50 +82,116 @@ class Part:
     capacity: dict[str, int]
 
 
-def _run_part(scenario: Scenario, days: float, seed: int, counties: list[int], share: float,
-              queue: mp.Queue | None, warmup: float) -> Part:
-    world = generate_world(scenario)
-    m = Model(scenario, world, days, seed, counties=counties, city_share=share, warmup=warmup)
-    sampler = Sampler(m)
-    m.run(progress=(lambda d: queue.put(1)) if queue is not None else None, sample=sampler)
-    rec = m.record()
-    rows = np.flatnonzero(m.grid_mask[m.arrivals.grid])
-    part_cases = rec.cases.take(rows)
-    # the parent has the world and the whole-city arrays; ship only this partition's rows
-    slim = replace(rec, world=None, cases=None)  # type: ignore[arg-type]
-    return Part(rows, part_cases, slim, sampler.table(), sampler.capacity)
+def _partition(conn: Connection, scenario: Scenario, days: float, seed: int,
+               counties: list[int], warmup: float) -> None:
+    """A partition's process: run window by window as the parent says, then ship a Part."""
+    try:
+        world = generate_world(scenario)
+        m = Model(scenario, world, days, seed, counties=counties, warmup=warmup,
+                  part="counties")
+        link = m.link
+        assert isinstance(link, PartitionLink)
+        sampler = Sampler(m)
+        m.start(sampler)
+        while True:
+            msg = conn.recv()
+            if msg[0] == "run":
+                _, until, returns, rows = msg
+                link.deliver(returns, rows)
+                m.advance(until)
+                conn.send(("sent", link.take_outbox()))
+                continue
+            link.deliver([], msg[1])
+            m.finish()
+            rec = m.record()
+            rows_ = np.flatnonzero(m.grid_mask[m.arrivals.grid])
+            # the parent has the world and the whole-city arrays: ship this partition's rows
+            slim = replace(rec, world=None, cases=None)  # type: ignore[arg-type]
+            conn.send(("part", Part(rows_, rec.cases.take(rows_), slim, sampler.table(),
+                                    sampler.capacity)))
+            return
+    except BaseException:  # the parent re-raises it with the partition's traceback
+        conn.send(("error", traceback.format_exc()))
+        raise
+
+
+def _receive(conn: Connection, expect: str) -> Any:
+    kind, payload = conn.recv()
+    if kind == "error":
+        raise RuntimeError(f"a partition failed:\n{payload}")
+    assert kind == expect, kind
+    return payload
 
 
 def run_partitioned(scenario: Scenario, days: float, seed: int, processes: int,
                     progress: Callable[[int], None] | None = None, warmup: float = 0.0,
                     ) -> tuple[RunRecord, pa.Table]:
-    """Run ``scenario`` on ``processes`` processes, one group of counties each, for a
-    warm-up of ``warmup`` days and then ``days`` measured."""
+    """Run ``scenario`` on ``processes`` processes, one group of counties each, with the
+    city tier in this one, for a warm-up of ``warmup`` days and then ``days`` measured."""
     world = generate_world(scenario)
     groups = county_groups(world, processes)
-    households = np.bincount(world.township_county[world.community_township],
-                             weights=world.community_households,
-                             minlength=world.county_code.shape[0])
-    total = households.sum()
+    city = Model(scenario, world, days, seed, warmup=warmup, part="city")
+    desk = city.link
+    assert isinstance(desk, CityDesk)
+    city_sampler = Sampler(city)
+    city.start(city_sampler)
+    coupled = reaches_city(scenario)
+    owner = np.full(world.county_code.shape[0], -1)
+    for k, g in enumerate(groups):
+        owner[g] = k
+    case_owner = owner[world.grid_county[city.arrivals.grid]]
+
+    def by_partition(items: list, case: Callable[[Any], int]) -> list[list]:
+        out: list[list] = [[] for _ in groups]
+        for item in items:
+            out[case_owner[case(item)]].append(item)
+        return out
+
     ctx = mp.get_context("spawn")
-    with ctx.Manager() as manager, ProcessPoolExecutor(len(groups), mp_context=ctx) as pool:
-        queue = manager.Queue() if progress is not None else None
-        futures = [pool.submit(_run_part, scenario, days, seed, g,
-                               float(households[g].sum() / total), queue, warmup)
-                   for g in groups]
-        done_days = 0
-        while progress is not None and not all(f.done() for f in futures):
-            try:
-                done_days += queue.get(timeout=0.2)  # type: ignore[union-attr]
-                progress(done_days)
-            except queue_mod.Empty:
-                continue
-        parts = [f.result() for f in futures]
-    return merge(world, parts), merge_timeseries(parts)
+    conns, procs = [], []
+    try:
+        for g in groups:
+            mine, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_partition, daemon=True,
+                               args=(theirs, scenario, days, seed, g, warmup))
+            proc.start()
+            theirs.close()
+            conns.append(mine)
+            procs.append(proc)
+        t, horizon, days_done = 0.0, city.horizon, 0
+        while t < horizon:
+            w = min(horizon, t + MAX_WINDOW, (np.floor(t / 24.0) + 1) * 24.0)
+            if coupled:
+                w = min(w, desk.safe_until(t))
+            returns = by_partition(desk.returns_before(w), lambda r: r[1])
+            rows = by_partition(desk.finished_rows(), lambda r: r[0])
+            for k, conn in enumerate(conns):
+                conn.send(("run", w, returns[k], rows[k]))
+            inbox = sorted((m for conn in conns for m in _receive(conn, "sent")),
+                           key=lambda m: (m[1], m[2]))
+            desk.receive(inbox)
+            city.advance(w)
+            t = w
+            if progress is not None and int(t // 24) > days_done:
+                days_done = int(t // 24)
+                progress(days_done)
+        rows = by_partition(desk.finished_rows() + desk.open_rows(), lambda r: r[0])
+        for k, conn in enumerate(conns):
+            conn.send(("end", rows[k]))
+        parts = [_receive(conn, "part") for conn in conns]
+    finally:
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+    city.finish()
+    city_part = Part(np.zeros(0, np.int64), CaseTable(0), city.record(), city_sampler.table(),
+                     city_sampler.capacity)
+    return merge(world, parts, city_part), merge_timeseries([*parts, city_part])
 
 
-def merge(world: World, parts: list[Part]) -> RunRecord:
-    """One record from the partitions' records."""
+def merge(world: World, parts: list[Part], city: Part) -> RunRecord:
+    """One record from the partitions' records and the city process's pools."""
     first = parts[0].record
     cases = CaseTable(len(first.arrivals))
     for p in parts:
@@ -104,7 +199,7 @@ def merge(world: World, parts: list[Part]) -> RunRecord:
     rec = parts[0].record
     return replace(
         rec, world=world, cases=cases,
-        pools=[s for p in parts for s in p.record.pools],
+        pools=[s for p in parts for s in p.record.pools] + city.record.pools,
         patrol_due=sum(p.record.patrol_due for p in parts),
         patrol_done=sum(p.record.patrol_done for p in parts),
         sweep_due=sum(p.record.sweep_due for p in parts),

@@ -38,6 +38,7 @@ from sim.model.clock import ALWAYS, Calendar
 # priority classes: lower is served first; routine work ages into the routine class
 PRIORITY = {"emergency": 0, "urgent": 1, "routine": 2, "patrol": 2}
 ROUTINE = 2
+LAST = 2  # an event priority after SimPy's URGENT (0) and NORMAL (1): the end of an instant
 DUTY = "duty"  # the work key of on-duty rosters
 EPS = 1e-9
 # a roster whose shift ends within this many hours takes no new job (float rounding at a
@@ -45,7 +46,7 @@ EPS = 1e-9
 MARGIN = 1e-6
 
 
-def _next_start(cal: Calendar, now: float) -> float:
+def next_start(cal: Calendar, now: float) -> float:
     """When a roster off shift at ``now`` can next start a job."""
     t = cal.next_open(now)
     if t == now:  # at the very end of a shift: the next one
@@ -53,7 +54,7 @@ def _next_start(cal: Calendar, now: float) -> float:
     return t
 
 
-def _takes_now(r: Roster, now: float) -> bool:
+def takes_now(r: Roster, now: float) -> bool:
     """Whether ``r``'s servers may start a job now: on shift, and not at its very end.
 
     The answer holds over a span of time (an open shift, or a closed gap), kept on the roster:
@@ -70,7 +71,7 @@ def _takes_now(r: Roster, now: float) -> bool:
         if close > now:
             r.span_lo, r.span_hi, r.span_open = now, close, True
             return True
-        t = _next_start(cal, now)
+        t = next_start(cal, now)
     r.span_lo, r.span_hi, r.span_open = now, t, False
     return False
 
@@ -164,9 +165,11 @@ class Job(simpy.Event):
     __slots__ = (
         "activity",
         "cancelled",
+        "end",
         "hours",
         "key",
         "left",
+        "order",
         "pool",
         "prio",
         "queued_at",
@@ -185,10 +188,12 @@ class Job(simpy.Event):
         self.queued_at = self.waiting_since = pool.env.now
         self.roster: Roster | None = None
         self.started = -1.0
+        self.end = -1.0  # when a case job will end, once begun
         self.left = -1.0  # >= 0 marks a pre-emptible job: its work still to do
         self.segment = 0
         self.seg_start = 0.0
         self.cancelled = False
+        self.order = -1
         self.waiting = False
         self.watcher: Watcher | None = None
         self.callbacks.append(pool._finish)
@@ -208,9 +213,33 @@ class Pool:
     """
 
     __slots__ = (
-        "_free_at", "_heap", "_last", "_running", "_seq", "area_busy", "area_queue", "arrived",
-        "busy", "cal", "capacity", "env", "kind", "name", "offered", "overhead", "queued",
-        "rosters", "since", "tally", "tier", "unit", "wait_sum", "waited", "work",
+        "_assigning",
+        "_free_at",
+        "_heap",
+        "_last",
+        "_running",
+        "_seq",
+        "area_busy",
+        "area_queue",
+        "arrived",
+        "busy",
+        "cal",
+        "capacity",
+        "deferred",
+        "env",
+        "kind",
+        "name",
+        "offered",
+        "overhead",
+        "queued",
+        "rosters",
+        "since",
+        "tally",
+        "tier",
+        "unit",
+        "wait_sum",
+        "waited",
+        "work",
     )
 
     def __init__(self, env: simpy.Environment, name: str, tier: str, kind: str, unit: int,
@@ -222,7 +251,11 @@ class Pool:
         self.cal = rosters[0].cal  # the office calendar
         self.capacity = rosters[0].capacity
         self.overhead = overhead
-        self._heap: list[tuple[int, float, int, Job]] = []
+        self._heap: list[tuple[int, float, int, int, Job]] = []
+        # a pool shared by processes (the city tier) settles each instant's ties in one order
+        # whatever order the instant's events came in (sim/model/citylink.py)
+        self.deferred = False
+        self._assigning = False
         self._seq = 0
         self._running: list[Job] = []  # pre-emptible jobs in service
         self.queued = 0
@@ -267,7 +300,7 @@ class Pool:
         """
         now = self.env.now
         self._mark(now)
-        waiting = [job for _, _, _, job in self._heap if job.waiting]
+        waiting = [entry[-1] for entry in self._heap if entry[-1].waiting]
         for job in waiting:
             job.waiting_since = now
         self.arrived = len(waiting)
@@ -280,21 +313,27 @@ class Pool:
 
     # --- requests -----------------------------------------------------------------------
     def request(self, hours: float, priority: int, activity: str, *, routine: bool = False,
-                ageing: float = 0.0) -> Job:
+                ageing: float = 0.0, order: int = -1) -> Job:
         """Queue a job of ``hours`` working hours; yield it, or add a callback to it.
 
         ``activity`` names what the hours are spent on. ``routine`` marks pre-emptible routine
-        work (patrols, sweeps, visits), queued as if ``ageing`` hours later than now.
+        work (patrols, sweeps, visits), queued as if ``ageing`` hours later than now. Jobs of
+        one priority and queue time go in ``order`` (a case's number), then as they came.
         """
         now = self.env.now
         job = Job(self, hours, activity, priority, now + ageing)
+        job.order = order
         if routine:
             job.left = hours
         self._mark(now)
         self.arrived += 1
         self.offered += hours
+        if self.deferred:
+            self._enqueue(job)
+            self._assign_later()
+            return job
         for r in self.rosters:
-            if r.free and priority <= r.takes and _takes_now(r, now):
+            if r.free and priority <= r.takes and takes_now(r, now):
                 # no queued job can be waiting for this server, or it would have taken it
                 self._begin(job, r, now)
                 return job
@@ -318,7 +357,7 @@ class Pool:
         return True
 
     def _enqueue(self, job: Job) -> None:
-        heapq.heappush(self._heap, (job.prio, job.key, self._seq, job))
+        heapq.heappush(self._heap, (job.prio, job.key, job.order, self._seq, job))
         self._seq += 1
         self.queued += 1
         self.tally.queue += 1
@@ -327,20 +366,50 @@ class Pool:
         for r in self.rosters:
             if r.free and job.prio <= r.takes and not r.waking:
                 # free but off shift: wake at its next opening
-                self._wake_at(r, _next_start(r.cal, self.env.now))
+                self._wake_at(r, next_start(r.cal, self.env.now))
 
     def _wake_at(self, r: Roster, t: float) -> None:
         r.waking = True
-        ev = self.env.timeout(t - self.env.now)
+        ev = self._at(t)
         ev.callbacks.append(lambda _e, r=r: self._opening(r))
+
+    def _at(self, t: float) -> simpy.Event:
+        """An event at time ``t``: for a deferred pool, after everything else at that time."""
+        if not self.deferred:
+            return self.env.timeout(t - self.env.now)
+        ev = simpy.Event(self.env)
+        ev._ok, ev._value = True, None
+        self.env.schedule(ev, LAST, t - self.env.now)
+        return ev
+
+    def _assign_later(self) -> None:
+        """A deferred pool gives its free servers their jobs once this instant is over."""
+        if not self._assigning:
+            self._assigning = True
+            self._at(self.env.now).callbacks.append(self._assign)
+
+    def _assign(self, _event: simpy.Event) -> None:
+        self._assigning = False
+        now = self.env.now
+        self._mark(now)
+        for r in self.rosters:
+            if not takes_now(r, now):
+                if r.free and not r.waking and self._next_for(r) is not None:
+                    self._wake_at(r, next_start(r.cal, now))
+                continue
+            while r.free:
+                job = self._pop_for(r)
+                if job is None:
+                    break
+                self._begin(job, r, now)
 
     def _opening(self, r: Roster) -> None:
         """A roster's shift opens: its free servers take waiting jobs by priority."""
         r.waking = False
         now = self.env.now
-        if not _takes_now(r, now):  # rounding at the boundary: wait for the next opening
+        if not takes_now(r, now):  # rounding at the boundary: wait for the next opening
             if r.free and self._next_for(r) is not None:
-                self._wake_at(r, _next_start(r.cal, now))
+                self._wake_at(r, next_start(r.cal, now))
             return
         self._mark(now)
         while r.free:
@@ -351,10 +420,10 @@ class Pool:
 
     def _next_for(self, r: Roster) -> Job | None:
         heap = self._heap
-        while heap and heap[0][3].cancelled:
+        while heap and heap[0][-1].cancelled:
             heapq.heappop(heap)
         if heap and heap[0][0] <= r.takes:
-            return heap[0][3]
+            return heap[0][-1]
         return None
 
     def _pop_for(self, r: Roster) -> Job | None:
@@ -378,7 +447,8 @@ class Pool:
         job.roster = r
         if job.left < 0:
             job._ok, job._value = True, job.started
-            self.env.schedule(job, delay=r.work_cal.add(now, job.hours) - now)
+            job.end = r.work_cal.add(now, job.hours)
+            self.env.schedule(job, delay=job.end - now)
             return
         # routine work: a segment up to the job's end or the shift's end, whichever first
         cal = r.work_cal
@@ -465,12 +535,14 @@ class Pool:
         r.free += 1
         r.tally.busy -= 1
         self.busy -= 1
-        if _takes_now(r, now):
+        if self.deferred:
+            self._assign_later()
+        elif takes_now(r, now):
             nxt = self._pop_for(r)
             if nxt is not None:
                 self._begin(nxt, r, now)
         elif not r.waking and self._next_for(r) is not None:
-            self._wake_at(r, _next_start(r.cal, now))
+            self._wake_at(r, next_start(r.cal, now))
 
     # --- arithmetic booking ---------------------------------------------------------------
     def book(self, hours: float, activity: str) -> float:
@@ -496,7 +568,7 @@ class Pool:
     def stats(self, horizon: float) -> PoolStats:
         """What this pool measured since its statistics began, detached (picklable)."""
         now = self.env.now
-        waiting = [job for _, _, _, job in self._heap if not job.cancelled]
+        waiting = [entry[-1] for entry in self._heap if not entry[-1].cancelled]
         hours = [r.capacity * (r.cal.worked(horizon) - r.cal.worked(self.since))
                  for r in self.rosters]
         return PoolStats(self.name, self.tier, self.kind,

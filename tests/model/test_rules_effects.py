@@ -203,13 +203,14 @@ def _parquet_bytes(table) -> bytes:
 def test_counties_on_processes_match_one_process() -> None:
     # two counties; below the city tier counties are independent, and no case here needs
     # the city tier, so splitting them across processes must change nothing (a warm-up of
-    # two days and three measured: the partitions keep the window)
+    # two days and twelve measured: the partitions keep the window, and off-list matters wait
+    # for their own county's approval, 5 days, in both)
     s = small_scenario("qingdao", 'world.counties=[{kind="district", count=2, '
                        'urban_townships=1, rural_townships=1}]')
-    one = simulate(s, days=3, seed=9, warmup=2)
-    two = simulate(s, days=3, seed=9, processes=2, warmup=2)
+    one = simulate(s, days=12, seed=9, warmup=2)
+    two = simulate(s, days=12, seed=9, processes=2, warmup=2)
     assert two.model is None and two.kpis["processes"] == 2
-    assert two.record.window == one.record.window == (48.0, 120.0)
+    assert two.record.window == one.record.window == (48.0, 336.0)
     assert two.kpis["cases"]["carried_in"] > 0
     assert "city" not in " ".join(one.cases.column("tier_path").to_pylist())
     assert _parquet_bytes(one.cases) == _parquet_bytes(two.cases)  # NaN-safe equality
