@@ -33,12 +33,22 @@ def _pct(x: float | None) -> float | None:
     return None if x is None else float(x)
 
 
+def emergency_text(kpis: dict[str, Any]) -> str:
+    """Emergencies that waited for a shift, and where no on-duty roster takes them."""
+    e = kpis["emergencies"]
+    where = ", ".join({"grid": "grid workers"}.get(h, f"{h} centres") for h in e["without_duty"])
+    return (f"{e['waited_for_shift']} of {e['count']} emergencies reported out of office hours "
+            "waited for a shift to open" + (f" (no on-duty roster at: {where})" if where else ""))
+
+
 def steady_state_text(kpis: dict[str, Any]) -> str:
     """The stability flags and the warm-up check, one paragraph each: what to read before
     the KPIs."""
     w = kpis["warmup"]
     st = kpis["stability"]
     lines = [f"⚠ {f['message']}." for f in st["flags"]]
+    if kpis["emergencies"]["waited_for_shift"]:
+        lines.append(f"⚠ {emergency_text(kpis)}.")
     if not st["judged"]:
         lines.append(f"Steady state not judged: fewer than {st['thresholds']['min_days']} "
                      "measured days (too few to tell a growing backlog from the weekly cycle).")

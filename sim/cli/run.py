@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reports.run_report import write_run_report
+from reports.run_report import emergency_text, write_run_report
 from sim.cli import app
 from sim.cli.common import (
     DaysOpt,
@@ -86,12 +86,17 @@ def warmup_line(k: dict[str, Any]) -> str:
 
 
 def flag_lines(k: dict[str, Any]) -> list[str]:
-    """One line per stability flag (rich markup, red), or why there is no verdict."""
+    """One line per stability flag (rich markup, red) or why there is no verdict, and the
+    emergencies that waited for a shift."""
     st = k["stability"]
     if not st["judged"]:
-        return [f"[dim]steady state not judged: fewer than {st['thresholds']['min_days']} "
-                "measured days[/]"]
-    return [f"[bold red]{escape(f['message'])}[/]" for f in st["flags"]]
+        lines = [f"[dim]steady state not judged: fewer than {st['thresholds']['min_days']} "
+                 "measured days[/]"]
+    else:
+        lines = [f"[bold red]{escape(f['message'])}[/]" for f in st["flags"]]
+    if k["emergencies"]["waited_for_shift"]:
+        lines.append(f"[yellow]{escape(emergency_text(k))}[/]")
+    return lines
 
 
 @app.command("run")

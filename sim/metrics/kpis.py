@@ -14,6 +14,9 @@ from sim.metrics.rating import stars
 from sim.metrics.records import TIERS, window_rows
 from sim.metrics.stability import stability
 from sim.metrics.warmup import suggest_warmup
+from sim.model.arrivals.poisson import URGENCIES
+from sim.model.clock import holidays_of
+from sim.model.deadline import DeadlinePolicy
 from sim.model.patrol import visit_coverage
 from sim.model.record import RunRecord
 from sim.model.resource import DUTY, PoolStats
@@ -100,6 +103,7 @@ def compute_kpis(m: RunRecord, timeseries: pa.Table) -> dict[str, Any]:
         },
         "barred_reached_worker": int(np.sum(c.reached_worker[idx]
                                             & np.asarray(m.barred)[a.type[idx]])),
+        "emergencies": emergency_cover(m, idx),
         "utilisation": utilisation(m),
         "warmup": suggest_warmup(timeseries, start / 24),
         "stability": stability(timeseries, start, end, offered_load(m)),
@@ -107,6 +111,32 @@ def compute_kpis(m: RunRecord, timeseries: pa.Table) -> dict[str, Any]:
         "little": little(m),
         "star_ratings": star_summary(m),
     }
+
+
+def emergency_cover(m: RunRecord, idx: np.ndarray) -> dict[str, Any]:
+    """Emergencies reported out of office hours, and how many waited for a shift to open to be
+    taken up (accepted no sooner than the office opened, or not yet at the end): those whose
+    first holder (the grid worker, or the entry centre) keeps no on-duty roster that takes
+    them."""
+    c, a, w = m.cases, m.arrivals, m.world
+    urgent = np.flatnonzero(a.urgency[idx] == URGENCIES.index("emergency"))
+    rows = idx[urgent]
+    policy = DeadlinePolicy(m.rules, holidays_of(m.scenario.holidays))
+    urban = w.community_urban[w.grid_community][a.grid[rows]]
+    out_of_hours = np.zeros(rows.size, bool)
+    waited = np.zeros(rows.size, bool)
+    for k, (i, u) in enumerate(zip(rows.tolist(), urban.tolist(), strict=True)):
+        office = policy.clock(bool(u), "routine")
+        t = c.reported.item(i)
+        opens = office.next_open(t)
+        out_of_hours[k] = opens > t
+        accepted = c.accepted.item(i)
+        waited[k] = out_of_hours[k] and (np.isnan(accepted) or accepted >= opens)
+    holders = {"grid" if c.reached_worker.item(i) else m.rules.centres.tiers[0]
+               for i in rows[waited].tolist()}
+    return {"count": int(rows.size), "out_of_hours": int(out_of_hours.sum()),
+            "waited_for_shift": int(waited.sum()),
+            "without_duty": sorted(h for h in holders if h not in m.scenario.staffing.duty)}
 
 
 def _role(p: PoolStats) -> str:

@@ -93,17 +93,18 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
                 if old is not None:
                     pool.cancel(old)
                 m.patrol_due[g] += measured
-                job = pool.request(patrol.patrol_hours, PRIORITY["patrol"], "patrol",
-                                   routine=True, ageing=ageing)
-                job.watcher = m.discovery.route(g, patrol.patrol_hours, m.route_households[g])
+                job = pool.request(
+                    patrol.patrol_hours, PRIORITY["patrol"], "patrol", routine=True,
+                    ageing=ageing,
+                    watcher=m.discovery.route(g, patrol.patrol_hours, m.route_households[g]))
                 job.callbacks.append(lambda j, g=g, due=(day + 1) * 24.0, k=measured:
                                      _patrolled(m, g, j, due, k))
                 pending[g] = job
             if patrol.monthly_sweep and any(d % MONTH_DAYS == g % MONTH_DAYS for d in days):
                 m.sweep_due[g] += measured
-                job = pool.request(patrol.sweep_hours, PRIORITY["patrol"], "sweep",
-                                   routine=True, ageing=ageing)
-                job.watcher = m.discovery.route(g, patrol.sweep_hours, m.route_households[g])
+                job = pool.request(
+                    patrol.sweep_hours, PRIORITY["patrol"], "sweep", routine=True, ageing=ageing,
+                    watcher=m.discovery.route(g, patrol.sweep_hours, m.route_households[g]))
                 job.callbacks.append(
                     lambda j, g=g, due=(day + MONTH_DAYS) * 24.0, k=measured: _swept(m, g, due, k))
             _request_visits(m, pool, g, days, ageing)

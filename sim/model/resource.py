@@ -313,16 +313,18 @@ class Pool:
 
     # --- requests -----------------------------------------------------------------------
     def request(self, hours: float, priority: int, activity: str, *, routine: bool = False,
-                ageing: float = 0.0, order: int = -1) -> Job:
+                ageing: float = 0.0, order: int = -1, watcher: Watcher | None = None) -> Job:
         """Queue a job of ``hours`` working hours; yield it, or add a callback to it.
 
         ``activity`` names what the hours are spent on. ``routine`` marks pre-emptible routine
-        work (patrols, sweeps, visits), queued as if ``ageing`` hours later than now. Jobs of
-        one priority and queue time go in ``order`` (a case's number), then as they came.
+        work (patrols, sweeps, visits), queued as if ``ageing`` hours later than now, told to
+        ``watcher`` as it runs. Jobs of one priority and queue time go in ``order`` (a case's
+        number), then as they came.
         """
         now = self.env.now
         job = Job(self, hours, activity, priority, now + ageing)
         job.order = order
+        job.watcher = watcher
         if routine:
             job.left = hours
         self._mark(now)

@@ -51,7 +51,7 @@ name_zh = "作业"
 category = "info"
 subcategory = "基础信息"
 rate_per_1000_households_per_day = {rate}
-urgency = {{ routine = 1.0 }}
+urgency = {{ {urgency} }}
 difficulty = {{ normal = 1.0 }}
 sources = {{ resident = 1.0 }}
 self_resolve = 1.0
@@ -64,13 +64,18 @@ deadline_hours = 1000
 HOUSEHOLDS = 400
 
 
-def mmc_scenario(tmp: Path, servers: int, lam_per_hour: float, mu_per_hour: float) -> Scenario:
-    """One grid of ``servers`` full-time workers on a 24/7 clock, nothing but exponential jobs
-    arriving as a Poisson process: an M/M/c queue."""
+def mmc_scenario(tmp: Path, servers: int, lam_per_hour: float, mu_per_hour: float,
+                 hours_per_day: float = 24, urgent_share: float = 0.0) -> Scenario:
+    """One grid of ``servers`` full-time workers, nothing but exponential jobs arriving as a
+    Poisson process: an M/M/c queue on a 24/7 clock, or with the servers on shift
+    ``hours_per_day`` from midnight every day (off the rest), and a share of the jobs urgent
+    (served first, without pre-emption)."""
     rate = lam_per_hour * 24 * 1000 / HOUSEHOLDS
-    wl = tmp / f"mmc-{servers}-{lam_per_hour}.toml"
-    wl.write_text(MMC_WORKLOAD.format(rate=rate, mean_minutes=60.0 / mu_per_hour),
-                  encoding="utf-8")
+    wl = tmp / f"mmc-{servers}-{lam_per_hour}-{hours_per_day}-{urgent_share}.toml"
+    urgency = (f"routine = {1 - urgent_share}, urgent = {urgent_share}" if urgent_share
+               else "routine = 1.0")
+    wl.write_text(MMC_WORKLOAD.format(rate=rate, mean_minutes=60.0 / mu_per_hour,
+                                      urgency=urgency), encoding="utf-8")
     return load_scenario(SCENARIOS / "district-jiangsu.toml", parts={"workload": str(wl)}, sets=[
         'world.counties=[{kind="district", count=1, urban_townships=1, rural_townships=0}]',
         "world.communities_per_urban_township.min=1",
@@ -85,9 +90,10 @@ def mmc_scenario(tmp: Path, servers: int, lam_per_hour: float, mu_per_hour: floa
         "staffing.admin_share=0",
         f"staffing.grid_workers.full_time_per_urban_grid={servers}",
         "staffing.grid_workers.part_time_per_urban_grid=0",
-        # round the clock every day, public holidays included: an M/M/c queue
-        "staffing.shifts.full_time={hours_per_day=24, workdays=[0,1,2,3,4,5,6], start_hour=0, "
-        "observes_holidays=false}",
+        # every day, public holidays included (round the clock: an M/M/c queue)
+        f"staffing.shifts.full_time={{hours_per_day={hours_per_day}, "
+        "workdays=[0,1,2,3,4,5,6], start_hour=0, observes_holidays=false}",
+        "staffing.duty={}",
     ])
 
 
