@@ -47,7 +47,7 @@ def _route_position(household: np.ndarray, grid: np.ndarray, first_hh: np.ndarra
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Run without the cyclic garbage collector, restoring it after.
 
     The run makes no reference cycles (a test checks it), so reference counting frees
@@ -270,11 +270,12 @@ class Model:
             sample: Callable[[float], None] | None = None) -> None:
         """Run to the horizon, a day at a time (``progress`` gets days done; ``sample`` is
         called hourly for time series)."""
-        self.start(sample)
-        for day in range(1, self.days + 1):
-            self.advance(min(day * 24.0, self.horizon))
-            if progress is not None:
-                progress(day)
+        with no_cycle_collection():
+            self.start(sample)
+            for day in range(1, self.days + 1):
+                self.advance(min(day * 24.0, self.horizon))
+                if progress is not None:
+                    progress(day)
         self.finish()
 
     def start(self, sample: Callable[[float], None] | None = None) -> None:
@@ -291,9 +292,9 @@ class Model:
             env.timeout(self.window_start).callbacks.append(self._open_window)
 
     def advance(self, until: float) -> None:
-        """Simulate up to (not including) time ``until``."""
-        with _no_cycle_collection():
-            self.env.run(until=until)
+        """Simulate up to (not including) time ``until`` (under :func:`no_cycle_collection`,
+        which the caller holds over the whole run)."""
+        self.env.run(until=until)
 
     def finish(self) -> None:
         """The run has reached its horizon: settle what is late and close the monitors."""

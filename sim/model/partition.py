@@ -26,7 +26,7 @@ from sim.config.scenario import Scenario
 from sim.metrics.timeseries import Sampler
 from sim.model.case import CaseTable
 from sim.model.citylink import CityDesk, PartitionLink
-from sim.model.engine import Model
+from sim.model.engine import Model, no_cycle_collection
 from sim.model.record import RunRecord
 from sim.model.routing import decide
 from sim.world import World, generate_world
@@ -93,26 +93,31 @@ def _partition(conn: Connection, scenario: Scenario, days: float, seed: int,
         assert isinstance(link, PartitionLink)
         sampler = Sampler(m)
         m.start(sampler)
-        while True:
-            msg = conn.recv()
-            if msg[0] == "run":
-                _, until, returns, rows = msg
-                link.deliver(returns, rows)
-                m.advance(until)
-                conn.send(("sent", link.take_outbox()))
-                continue
-            link.deliver([], msg[1])
-            m.finish()
-            rec = m.record()
-            rows_ = np.flatnonzero(m.grid_mask[m.arrivals.grid])
-            # the parent has the world and the whole-city arrays: ship this partition's rows
-            slim = replace(rec, world=None, cases=None)  # type: ignore[arg-type]
-            conn.send(("part", Part(rows_, rec.cases.take(rows_), slim, sampler.table(),
-                                    sampler.capacity)))
-            return
+        with no_cycle_collection():
+            _follow(conn, m, link)
+        m.finish()
+        rec = m.record()
+        rows = np.flatnonzero(m.grid_mask[m.arrivals.grid])
+        # the parent has the world and the whole-city arrays: ship this partition's rows
+        slim = replace(rec, world=None, cases=None)  # type: ignore[arg-type]
+        conn.send(("part", Part(rows, rec.cases.take(rows), slim, sampler.table(),
+                                sampler.capacity)))
     except BaseException:  # the parent re-raises it with the partition's traceback
         conn.send(("error", traceback.format_exc()))
         raise
+
+
+def _follow(conn: Connection, m: Model, link: PartitionLink) -> None:
+    """Run window by window as the parent says, until it says the run is over."""
+    while True:
+        msg = conn.recv()
+        if msg[0] != "run":
+            link.deliver([], msg[1])
+            return
+        _, until, returns, rows = msg
+        link.deliver(returns, rows)
+        m.advance(until)
+        conn.send(("sent", link.take_outbox()))
 
 
 def _receive(conn: Connection, expect: str) -> Any:
@@ -123,48 +128,39 @@ def _receive(conn: Connection, expect: str) -> Any:
     return payload
 
 
-def run_partitioned(scenario: Scenario, days: float, seed: int, processes: int,
-                    progress: Callable[[int], None] | None = None, warmup: float = 0.0,
-                    ) -> tuple[RunRecord, pa.Table]:
-    """Run ``scenario`` on ``processes`` processes, one group of counties each, with the
-    city tier in this one, for a warm-up of ``warmup`` days and then ``days`` measured."""
-    world = generate_world(scenario)
-    groups = county_groups(world, processes)
-    city = Model(scenario, world, days, seed, warmup=warmup, part="city")
-    desk = city.link
-    assert isinstance(desk, CityDesk)
-    city_sampler = Sampler(city)
-    city.start(city_sampler)
-    coupled = reaches_city(scenario)
-    owner = np.full(world.county_code.shape[0], -1)
-    for k, g in enumerate(groups):
-        owner[g] = k
-    case_owner = owner[world.grid_county[city.arrivals.grid]]
+class _Split:
+    """The parent's view of a split run: the city process's model and who owns each case."""
 
-    def by_partition(items: list, case: Callable[[Any], int]) -> list[list]:
-        out: list[list] = [[] for _ in groups]
+    def __init__(self, city: Model, groups: list[list[int]]) -> None:
+        self.city = city
+        desk = city.link
+        assert isinstance(desk, CityDesk)
+        self.desk = desk
+        self.groups = groups
+        owner = np.full(city.world.county_code.shape[0], -1)
+        for k, g in enumerate(groups):
+            owner[g] = k
+        self.case_owner = owner[city.world.grid_county[city.arrivals.grid]]
+
+    def by_partition(self, items: list, case: Callable[[Any], int]) -> list[list]:
+        """``items`` (each about the case ``case(item)``) into one list per partition."""
+        out: list[list] = [[] for _ in self.groups]
         for item in items:
-            out[case_owner[case(item)]].append(item)
+            out[self.case_owner[case(item)]].append(item)
         return out
 
-    ctx = mp.get_context("spawn")
-    conns, procs = [], []
-    try:
-        for g in groups:
-            mine, theirs = ctx.Pipe()
-            proc = ctx.Process(target=_partition, daemon=True,
-                               args=(theirs, scenario, days, seed, g, warmup))
-            proc.start()
-            theirs.close()
-            conns.append(mine)
-            procs.append(proc)
+    def lead(self, conns: list[Connection], coupled: bool,
+             progress: Callable[[int], None] | None) -> None:
+        """Advance every process window by window to the horizon (see the module docstring
+        and :mod:`sim.model.citylink`)."""
+        city, desk = self.city, self.desk
         t, horizon, days_done = 0.0, city.horizon, 0
         while t < horizon:
             w = min(horizon, t + MAX_WINDOW, (np.floor(t / 24.0) + 1) * 24.0)
             if coupled:
                 w = min(w, desk.safe_until(t))
-            returns = by_partition(desk.returns_before(w), lambda r: r[1])
-            rows = by_partition(desk.finished_rows(), lambda r: r[0])
+            returns = self.by_partition(desk.returns_before(w), lambda r: r[1])
+            rows = self.by_partition(desk.finished_rows(), lambda r: r[0])
             for k, conn in enumerate(conns):
                 conn.send(("run", w, returns[k], rows[k]))
             inbox = sorted((m for conn in conns for m in _receive(conn, "sent")),
@@ -175,7 +171,33 @@ def run_partitioned(scenario: Scenario, days: float, seed: int, processes: int,
             if progress is not None and int(t // 24) > days_done:
                 days_done = int(t // 24)
                 progress(days_done)
-        rows = by_partition(desk.finished_rows() + desk.open_rows(), lambda r: r[0])
+
+
+def run_partitioned(scenario: Scenario, days: float, seed: int, processes: int,
+                    progress: Callable[[int], None] | None = None, warmup: float = 0.0,
+                    ) -> tuple[RunRecord, pa.Table]:
+    """Run ``scenario`` on ``processes`` processes, one group of counties each, with the
+    city tier in this one, for a warm-up of ``warmup`` days and then ``days`` measured."""
+    world = generate_world(scenario)
+    city = Model(scenario, world, days, seed, warmup=warmup, part="city")
+    split = _Split(city, county_groups(world, processes))
+    city_sampler = Sampler(city)
+    city.start(city_sampler)
+    ctx = mp.get_context("spawn")
+    conns, procs = [], []
+    try:
+        for g in split.groups:
+            mine, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_partition, daemon=True,
+                               args=(theirs, scenario, days, seed, g, warmup))
+            proc.start()
+            theirs.close()
+            conns.append(mine)
+            procs.append(proc)
+        with no_cycle_collection():
+            split.lead(conns, reaches_city(scenario), progress)
+        desk = split.desk
+        rows = split.by_partition(desk.finished_rows() + desk.open_rows(), lambda r: r[0])
         for k, conn in enumerate(conns):
             conn.send(("end", rows[k]))
         parts = [_receive(conn, "part") for conn in conns]

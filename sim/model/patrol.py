@@ -100,7 +100,8 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
                 job.callbacks.append(lambda j, g=g, due=(day + 1) * 24.0, k=measured:
                                      _patrolled(m, g, j, due, k))
                 pending[g] = job
-            if patrol.monthly_sweep and any(d % MONTH_DAYS == g % MONTH_DAYS for d in days):
+            # a sweep falls due on the days congruent to the grid's number, month by month
+            if patrol.monthly_sweep and days and (g - days.start) % MONTH_DAYS < len(days):
                 m.sweep_due[g] += measured
                 job = pool.request(
                     patrol.sweep_hours, PRIORITY["patrol"], "sweep", routine=True, ageing=ageing,

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import simpy
+from simpy.events import PENDING
 
 from sim.config.staffing import DutyRoster
 from sim.model.clock import ALWAYS, Calendar
@@ -182,21 +183,22 @@ class Job(simpy.Event):
         "watcher",
     )
 
-    def __init__(self, pool: Pool, hours: float, activity: str, prio: int, key: float) -> None:
-        super().__init__(pool.env)
+    def __init__(self, pool: Pool, hours: float, activity: str, prio: int, key: float,
+                 order: int, left: float, watcher: Watcher | None) -> None:
+        # simpy.Event's own set-up, inlined: jobs are the model's commonest objects
+        self.env = env = pool.env
+        self.callbacks = [pool._finish]
+        self._value = PENDING
         self.pool, self.hours, self.activity, self.prio, self.key = pool, hours, activity, prio, key
-        self.queued_at = self.waiting_since = pool.env.now
+        self.queued_at = self.waiting_since = env.now
         self.roster: Roster | None = None
-        self.started = -1.0
-        self.end = -1.0  # when a case job will end, once begun
-        self.left = -1.0  # >= 0 marks a pre-emptible job: its work still to do
+        self.started = self.end = -1.0  # end: when a case job will end, once begun
+        self.left = left  # >= 0 marks a pre-emptible job: its work still to do
         self.segment = 0
         self.seg_start = 0.0
-        self.cancelled = False
-        self.order = -1
-        self.waiting = False
-        self.watcher: Watcher | None = None
-        self.callbacks.append(pool._finish)
+        self.cancelled = self.waiting = False
+        self.order = order
+        self.watcher = watcher
 
     @property
     def cal(self) -> Calendar:
@@ -322,11 +324,8 @@ class Pool:
         number), then as they came.
         """
         now = self.env.now
-        job = Job(self, hours, activity, priority, now + ageing)
-        job.order = order
-        job.watcher = watcher
-        if routine:
-            job.left = hours
+        job = Job(self, hours, activity, priority, now + ageing, order,
+                  hours if routine else -1.0, watcher)
         self._mark(now)
         self.arrived += 1
         self.offered += hours
@@ -507,8 +506,12 @@ class Pool:
         if job.watcher is not None:
             job.watcher.end(job, now)
         if job.left <= EPS:
+            # done: its callbacks (_finish frees the server) run now, at no event's cost
             job.left = 0.0
-            job.succeed(job.started)  # _finish frees the server
+            job._ok, job._value = True, job.started
+            callbacks, job.callbacks = job.callbacks, None
+            for callback in callbacks:
+                callback(job)
             return
         # the shift closed with work left: back to the queue, the server goes off
         job.segment += 1
