@@ -4,7 +4,7 @@ Counties are independent up to the county tier; what they share is the city tier
 city departments). Each partition runs a group of counties; the parent runs the city tier
 once, with its real staff, and the processes advance together in windows of simulated time
 (:mod:`sim.model.citylink`). Where no case can climb to the city tier (the routing rules say
-so up front, :func:`reaches_city`), the windows are days and carry nothing. Arrivals and
+so up front, :func:`reaches_city`), the partitions run to the end in one window. Arrivals and
 per-case draws are made for the whole city in every process (they are cheap and vectorised),
 so case ids, seeds and every county's dynamics are the same however many processes run.
 """
@@ -108,7 +108,8 @@ def _partition(conn: Connection, scenario: Scenario, days: float, seed: int,
 
 
 def _follow(conn: Connection, m: Model, link: PartitionLink) -> None:
-    """Run window by window as the parent says, until it says the run is over."""
+    """Run window by window as the parent says, until it says the run is over; a window of
+    several days is run a day at a time, each day reported (for the parent's progress)."""
     while True:
         msg = conn.recv()
         if msg[0] != "run":
@@ -116,16 +117,29 @@ def _follow(conn: Connection, m: Model, link: PartitionLink) -> None:
             return
         _, until, returns, rows = msg
         link.deliver(returns, rows)
+        day = np.floor(m.env.now / 24.0) + 1
+        while day * 24.0 < until:
+            m.advance(day * 24.0)
+            conn.send(("day", int(day)))
+            day += 1
         m.advance(until)
         conn.send(("sent", link.take_outbox()))
 
 
-def _receive(conn: Connection, expect: str) -> Any:
-    kind, payload = conn.recv()
-    if kind == "error":
-        raise RuntimeError(f"a partition failed:\n{payload}")
-    assert kind == expect, kind
-    return payload
+def _receive(conn: Connection, expect: str,
+             day: Callable[[int], None] | None = None) -> Any:
+    """The partition's next message of kind ``expect`` (days done on the way go to ``day``;
+    a partition's failure is raised here with its traceback)."""
+    while True:
+        kind, payload = conn.recv()
+        if kind == "day":
+            if day is not None:
+                day(payload)
+            continue
+        if kind == "error":
+            raise RuntimeError(f"a partition failed:\n{payload}")
+        assert kind == expect, kind
+        return payload
 
 
 class _Split:
@@ -152,25 +166,38 @@ class _Split:
     def lead(self, conns: list[Connection], coupled: bool,
              progress: Callable[[int], None] | None) -> None:
         """Advance every process window by window to the horizon (see the module docstring
-        and :mod:`sim.model.citylink`)."""
+        and :mod:`sim.model.citylink`). Uncoupled partitions run in one window, reporting
+        their days."""
         city, desk = self.city, self.desk
-        t, horizon, days_done = 0.0, city.horizon, 0
+        t, horizon = 0.0, city.horizon
+        days = [0] * len(conns)
+        shown = [0]
+
+        def day_done(k: int) -> Callable[[int], None]:
+            def done(d: int) -> None:
+                days[k] = d
+                if progress is not None and min(days) > shown[0]:
+                    shown[0] = min(days)
+                    progress(shown[0])
+            return done
+
         while t < horizon:
-            w = min(horizon, t + MAX_WINDOW, (np.floor(t / 24.0) + 1) * 24.0)
+            w = min(horizon, t + MAX_WINDOW, (np.floor(t / 24.0) + 1) * 24.0) if coupled \
+                else horizon
             if coupled:
                 w = min(w, desk.safe_until(t))
             returns = self.by_partition(desk.returns_before(w), lambda r: r[1])
             rows = self.by_partition(desk.finished_rows(), lambda r: r[0])
             for k, conn in enumerate(conns):
                 conn.send(("run", w, returns[k], rows[k]))
-            inbox = sorted((m for conn in conns for m in _receive(conn, "sent")),
+            inbox = sorted((m for k, conn in enumerate(conns)
+                            for m in _receive(conn, "sent", day_done(k))),
                            key=lambda m: (m[1], m[2]))
             desk.receive(inbox)
             city.advance(w)
             t = w
-            if progress is not None and int(t // 24) > days_done:
-                days_done = int(t // 24)
-                progress(days_done)
+            for k in range(len(conns)):
+                day_done(k)(int(t // 24))
 
 
 def run_partitioned(scenario: Scenario, days: float, seed: int, processes: int,
