@@ -3,11 +3,13 @@
 It models what the gridsim model models, written the way one first writes it in SimPy: one
 process per household (its problems, and its door visits if it is a special household), one
 process per case walking worker → centre (accept, then dispatch) → department → feedback →
-verification through ``simpy.PriorityResource`` pools, watcher processes for each handling
-deadline (yellow, then red), a patrol process per grid, and shifts as a blocker process per
-server that holds it from the end of its shift to the next start. Rates, routing shares,
-handling times and shifts come from the same scenario. It is a baseline for speed, not a second
-model to trust: routing is reduced to worker → township centre → department.
+verification through ``simpy.PreemptiveResource`` pools, watcher processes for each handling
+deadline (yellow, then red), a patrol process per grid (daily patrol, monthly sweep) that
+urgent cases pre-empt and that resumes, shifts (with public holidays) as a blocker process per
+server that holds it from the end of its shift to the next start, and an on-duty officer per
+township centre for emergencies out of hours. Rates, routing shares, handling times, shifts and
+calendars come from the same scenario. It is a baseline for speed, not a second model to trust:
+routing is reduced to worker → township centre → department.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import numpy as np
 import simpy
 
 from sim.config.scenario import Scenario
-from sim.config.staffing import Shift
 from sim.model.arrivals.profile import weekly_intensity
+from sim.model.clock import Calendar, calendar, holidays_of
 from sim.world import World
 from sim.world.codes import KIND_EXCLUSIVE
 from sim.world.tables import SPECIAL_KINDS
@@ -41,45 +43,48 @@ class NaiveModel:
         self.rates = [t.rate_per_1000_households_per_day / 1000 / 24 for t in self.types]
         self.weekly = weekly_intensity(scenario.workload.profile).tolist()
         self.peak = max(self.weekly)
+        self.holidays = holidays_of(scenario.holidays)
         staff = scenario.staffing
         workers = np.bincount(world.cover_grid, minlength=world.grid_code.shape[0])
-        self.workers = [self._pool(max(1, int(n)), staff.shifts["full_time"]) for n in workers]
-        self.centres = [self._pool(staff.centres.township, staff.shifts["centre"])
+        self.workers = [self._pool(max(1, int(n)), self._cal("full_time")) for n in workers]
+        office = self._cal("centre")
+        self.centres = [self._pool(staff.centres.township, office)
                         for _ in range(world.township_code.shape[0])]
+        duty = staff.duty.get("township")
+        self.office = office
+        self.duty = ([self._pool(duty.staff, office.complement())
+                      for _ in range(world.township_code.shape[0])] if duty else None)
         handlers = max(1, int(np.ceil(staff.departments.county * world.n_households / 10_000)))
-        self.departments = {t.department: self._pool(handlers, staff.shifts["department"])
+        self.departments = {t.department: self._pool(handlers, self._cal("department"))
                             for t in self.types if t.department}
         self.grid_township = world.grid_township.tolist()
         self.comprehensive = np.flatnonzero(world.grid_kind != KIND_EXCLUSIVE).tolist()
         self.closed = 0
 
-    def _pool(self, capacity: int, shift: Shift) -> simpy.PriorityResource:
-        res = simpy.PriorityResource(self.env, capacity=capacity)
+    def _cal(self, role: str) -> Calendar:
+        shift = self.s.staffing.shifts[role]  # type: ignore[index]
+        return calendar(shift.start_hour, shift.start_hour + shift.hours_per_day,
+                        tuple(shift.workdays), self.holidays if shift.observes_holidays else None)
+
+    def _pool(self, capacity: int, cal: Calendar) -> simpy.PreemptiveResource:
+        res = simpy.PreemptiveResource(self.env, capacity=capacity)
         for _ in range(capacity):
-            self.env.process(self._blocker(res, shift))
+            self.env.process(self._blocker(res, cal))
         return res
 
-    def _blocker(self, res: simpy.PriorityResource, shift: Shift) -> Generator[Any, Any, None]:
+    def _blocker(self, res: simpy.PreemptiveResource, cal: Calendar
+                 ) -> Generator[Any, Any, None]:
         """One server's shifts: from each shift's end to the next start it is held."""
         env = self.env
         while True:
-            day = int(env.now // 24)
-            start = day * 24 + shift.start_hour
-            end = start + shift.hours_per_day
-            if env.now < start and day % 7 in shift.workdays:
-                hold_until = start
-            elif env.now < end and day % 7 in shift.workdays:
-                yield env.timeout(end - env.now)
-                continue
-            else:
-                nxt = day + 1
-                while nxt % 7 not in shift.workdays:
-                    nxt += 1
-                hold_until = nxt * 24 + shift.start_hour
-            with res.request(priority=OFF_SHIFT) as req:
+            opens = cal.next_open(env.now)
+            if opens == env.now:  # on shift: wait for its end
+                yield env.timeout(cal.next_close(env.now) - env.now)
+                opens = cal.next_open(env.now)
+            with res.request(priority=OFF_SHIFT, preempt=False) as req:
                 yield req
-                if env.now < hold_until:
-                    yield env.timeout(hold_until - env.now)
+                if env.now < opens:
+                    yield env.timeout(opens - env.now)
 
     def household(self, hh: int, grid: int, flags: int) -> Generator[Any, Any, None]:
         """One household: its problems (Poisson, thinned by the weekly profile) and, if it is
@@ -103,11 +108,20 @@ class NaiveModel:
             yield from self._serve(self.workers[grid], self.s.rules.patrol.visit_hours, 3)
             yield self.env.timeout(period)
 
-    def _serve(self, res: simpy.PriorityResource, hours: float,
+    def _serve(self, res: simpy.PreemptiveResource, hours: float,
                priority: int) -> Generator[Any, Any, None]:
-        with res.request(priority=priority) as req:
-            yield req
-            yield self.env.timeout(hours)
+        """Hold a server for ``hours``; urgent work pre-empts routine work (priority 3), which
+        then queues again for what it has left."""
+        left = hours
+        while left > 1e-9:
+            with res.request(priority=priority, preempt=priority < 2) as req:
+                yield req
+                start = self.env.now
+                try:
+                    yield self.env.timeout(left)
+                    left = 0.0
+                except simpy.Interrupt:
+                    left -= self.env.now - start
 
     def _lognormal(self, mean: float, cv: float) -> float:
         sigma2 = np.log1p(cv * cv)
@@ -136,7 +150,10 @@ class NaiveModel:
             if self.rng.random() < t.self_resolve:
                 self.closed += 1
                 return
-        centre = self.centres[self.grid_township[grid]]
+        township = self.grid_township[grid]
+        centre = self.centres[township]
+        if urgency == "emergency" and self.duty and not self.office.is_open(self.env.now):
+            centre = self.duty[township]  # out of hours the officer on duty takes it
         yield from self._serve(centre, steps.accept_minutes / 60, prio)
         yield from self._serve(centre, steps.dispatch_minutes / 60, prio)
         self.env.process(self.watcher(t.deadline_hours, state))
@@ -149,10 +166,14 @@ class NaiveModel:
         self.closed += 1
 
     def patrol(self, grid: int) -> Generator[Any, Any, None]:
-        """Daily patrol of one grid, from the start of the day."""
-        hours = self.s.rules.patrol.patrol_hours
+        """Daily patrol of one grid from the start of the day, a full sweep every 30 days."""
+        patrol = self.s.rules.patrol
+        day = 0
         while True:
-            yield from self._serve(self.workers[grid], hours, 3)
+            yield from self._serve(self.workers[grid], patrol.patrol_hours, 3)
+            if patrol.monthly_sweep and day % 30 == grid % 30:
+                yield from self._serve(self.workers[grid], patrol.sweep_hours, 3)
+            day += 1
             yield self.env.timeout(24 - self.env.now % 24)
 
     def run(self, days: float) -> int:
