@@ -37,23 +37,22 @@ class Supervision:
         """Case ``i``'s current handling (due ``handle_due``, set at ``handle_assigned``) ended
         at ``until``, or is still undone then."""
         c = self.m.cases
-        due = c.handle_due.item(i)
-        if isnan(due):
-            return
-        if until > due:
-            c.late_handle[i] = True
-        self._miss(i, c.handle_assigned.item(i), due, until, c.handler[i] or "grid")
+        self._settle(i, c.handle_assigned, c.handle_due, c.late_handle, until)
 
     def case_limit(self, i: int, until: float) -> None:
         """Case ``i`` closed at ``until`` (or is still open then) against its limit from
         report to close, where the rules set one."""
         c = self.m.cases
-        due = c.close_due.item(i)
-        if isnan(due):
+        self._settle(i, c.reported, c.close_due, c.late_close, until)
+
+    def _settle(self, i: int, assigned: np.ndarray, due: np.ndarray, late: np.ndarray,
+                until: float) -> None:
+        d = due.item(i)
+        if isnan(d):
             return
-        if until > due:
-            c.late_close[i] = True
-        self._miss(i, c.reported.item(i), due, until, c.handler[i] or "grid")
+        if until > d:
+            late[i] = True
+        self._miss(i, assigned.item(i), d, until, self.m.cases.handler[i] or "grid")
 
     def _miss(self, i: int, assigned: float, due: float, until: float, holder: str) -> None:
         """Overdue (with its explanation, at the deadline) and each supervision level that

@@ -28,21 +28,22 @@ from sim.config import Scenario, ScenarioError
 from sim.model.arrivals.poisson import URGENCIES
 from sim.planning.experiment import Results
 from sim.planning.replicate import Runner
-from sim.planning.reporting import method_text, report_meta, runs_table
+from sim.planning.reporting import method_text, report_meta, runs_table, stability_text
 from sim.planning.stats import CONFIDENCE, Summary, summarise
 from sim.runner import RunResult
 
 METHOD = (
     "A case's handling deadline runs on the deadline clock (working hours; emergencies round "
-    "the clock) from its assignment — the dispatch for centres and departments, the report for "
-    "the grid worker. Deadlines do not change how work is scheduled in the model, so the "
-    "on-time rate a deadline D would give is the share of cases handled within D working hours "
-    "of assignment. The tightest deadline per case type and urgency (normal difficulty; hard "
-    "cases get the difficulty factor on top) is therefore the on-time quantile of handling "
-    "time ÷ difficulty factor. Cases unhandled at the end of a run are right-censored and the "
-    "quantile taken from the Kaplan–Meier estimate, so a backlog counts against a deadline "
-    "instead of dropping out. Each replication gives one estimate; the table shows their mean "
-    "and t confidence interval.")
+    "the clock) from its assignment — the dispatch for centres and departments, the case's "
+    "arrival with the grid worker for his own handling. Deadlines do not change how work is "
+    "scheduled in the model, so the on-time rate a deadline D would give is the share of "
+    "cases handled within D working hours of assignment. The tightest deadline per case type "
+    "and urgency (normal difficulty; hard cases get the difficulty factor on top) is "
+    "therefore the on-time quantile of handling time ÷ difficulty factor. Cases unhandled at "
+    "the end of a run are right-censored and the quantile taken from the Kaplan–Meier "
+    "estimate, so a backlog counts against a deadline instead of dropping out. Each "
+    "replication gives one estimate; the table shows their mean and t confidence interval."
+)
 FEW_CASES = 20
 """Below this many cases per replication a cell's quantile rests on a handful of cases."""
 
@@ -54,9 +55,10 @@ def handling_times(result: RunResult) -> dict[str, np.ndarray]:
     right-censored)."""
     m, cases = result.model, result.cases
     col = {name: cases[name].to_numpy(zero_copy_only=False)
-           for name in ("reported_h", "dispatched_h", "handled_h", "handle_due_h", "in_window")}
+           for name in ("handle_assigned_h", "handled_h", "handle_due_h", "in_window")}
+    # the handling the case is in (or ended with): its assigner set its deadline
     keep = np.isfinite(col["handle_due_h"]) & col["in_window"]
-    assigned = np.where(np.isfinite(col["dispatched_h"]), col["dispatched_h"], col["reported_h"])
+    assigned = np.where(keep, col["handle_assigned_h"], 0.0)
     done = np.isfinite(col["handled_h"])
     end = np.where(done, col["handled_h"], m.horizon)
     code_row = {c: i for i, c in enumerate(m.world.grid_code.tolist())}
@@ -225,6 +227,7 @@ def deadlines_report(results: Results, cells: list[Cell], on_time: float,
                     charts=[chart] if routine else [],
                     tables=[cells_table(cells, scenario, on_time),
                             by_type_table(cells, scenario)]),
+            Section(heading="Steady state", text=stability_text(results)),
             Section(heading="Runs", tables=[runs_table(results, results.measures())]),
         ])
 

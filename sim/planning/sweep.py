@@ -13,7 +13,13 @@ from sim.config import ScenarioError
 from sim.planning.experiment import Results, Source, Variant
 from sim.planning.measures import Measure
 from sim.planning.replicate import Runner
-from sim.planning.reporting import method_text, report_meta, runs_table, summary_table
+from sim.planning.reporting import (
+    method_text,
+    report_meta,
+    runs_table,
+    stability_text,
+    summary_table,
+)
 
 
 @dataclass(frozen=True)
@@ -126,5 +132,6 @@ def sweep_report(results: Results, axes: Sequence[Axis], shown: Sequence[Measure
                     tables=[summary_table("sweep", results, measures,
                                           "Each grid point's KPIs: mean and 95 % CI limits "
                                           "over replications.")]),
+            Section(heading="Steady state", text=stability_text(results)),
             Section(heading="Runs", tables=[runs_table(results, measures)]),
         ])
