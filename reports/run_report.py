@@ -37,8 +37,9 @@ def emergency_text(kpis: dict[str, Any]) -> str:
     """Emergencies that waited for a shift, and where no on-duty roster takes them."""
     e = kpis["emergencies"]
     where = ", ".join({"grid": "grid workers"}.get(h, f"{h} centres") for h in e["without_duty"])
-    return (f"{e['waited_for_shift']} of {e['count']} emergencies reported out of office hours "
-            "waited for a shift to open" + (f" (no on-duty roster at: {where})" if where else ""))
+    return (f"{e['waited_for_shift']} emergencies (of {e['count']}) came out of office hours "
+            "and waited for a shift to open"
+            + (f": no on-duty roster at {where}" if where else ""))
 
 
 def steady_state_text(kpis: dict[str, Any]) -> str:

@@ -169,11 +169,9 @@ class Model:
         patrol = SOURCE_INDEX["patrol"]
         has_team = (self.teams.grid_team >= 0).tolist()
         delay = self.draw.report_delay.tolist()
-        mine = self.grid_mask.tolist()
-        for i, (t, g, src) in enumerate(zip(a.t.tolist(), a.grid.tolist(), a.source.tolist(),
-                                            strict=True)):
-            if not mine[g]:
-                continue  # another partition's grid
+        mine = np.flatnonzero(self.grid_mask[a.grid])  # a partition's own grids' problems
+        for i, t, g, src in zip(mine.tolist(), a.t[mine].tolist(), a.grid[mine].tolist(),
+                                a.source[mine].tolist(), strict=True):
             if t > env.now:
                 yield env.timeout(t - env.now)
             if src == patrol and has_team[g]:
