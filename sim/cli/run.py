@@ -106,12 +106,12 @@ def run_cmd(
     days: DaysOpt = None,
     seed: SeedOpt = None,
     warmup: Annotated[float | None, typer.Option(
-        "--warmup", min=0, help="Days simulated before the measured days and left out of "
-        "every KPI (runs start empty); defaults to the scenario's [scenario] warmup_days.")
+        "--warmup", help="Days simulated before the measured days and left out of every KPI "
+        "(runs start empty), 0 to 366; defaults to the scenario's [scenario] warmup_days.")
     ] = None,
     processes: Annotated[int, typer.Option(
         "--processes", min=1, help="Split the counties across this many processes (the city "
-        "tier's staff is shared out in proportion to households; see sim/model/partition.py)."
+        "tier runs once, in this one, with its real staff; see sim/model/partition.py)."
     )] = 1,
     json_out: JsonOpt = False,
     sets: SetOpt = None,
@@ -122,18 +122,17 @@ def run_cmd(
     row per case, every step's time), timeseries.parquet (backlog, in service and utilisation
     per tier, hourly, warm-up included), kpis.json and an HTML report (report.html) to
     --out."""
-    s = load(scenario, sets, rules, seed)
+    # the warm-up is a scenario key: validated (one line) as the file's would be
+    warm = [] if warmup is None else [f"scenario.warmup_days={warmup!r}"]
+    s = load(scenario, [*(sets or []), *warm], rules, seed)
     n_days = s.meta.days if days is None else days
     warn_uncovered_holidays(s, n_days)
-    n_warmup = s.meta.warmup_days if warmup is None else warmup
+    n_warmup = s.meta.warmup_days
     simulated = int(-(-(n_days + n_warmup) // 1))
     with Progress(TextColumn("[bold]simulating[/]"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("days"), TimeElapsedColumn(), console=console,
                   transient=True, disable=json_out) as bar:
         task = bar.add_task("run", total=simulated)
-        # with several processes, progress counts days summed over the partitions
-        total = simulated * max(1, min(processes, s.world.county_count))
-        bar.update(task, total=total)
         result = simulate(s, days=n_days, processes=processes, warmup=n_warmup,
                           progress=lambda d: bar.update(task, completed=d))
     paths = write_outputs(result, out)

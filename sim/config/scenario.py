@@ -58,7 +58,7 @@ class ScenarioMeta(Strict):
     seed: int = Field(default=0, ge=0)
     days: float = Field(default=30, gt=0)
     # simulated before ``days`` and left out of every statistic (runs start empty)
-    warmup_days: float = Field(default=0, ge=0)
+    warmup_days: float = Field(default=0, ge=0, le=366, allow_inf_nan=False)
     world: str = Field(min_length=1)
     rules: str = Field(min_length=1)
     workload: str = Field(min_length=1)

@@ -94,8 +94,8 @@ class CaseRun:
     department tasks assigned down and for matters waiting for approval.
     """
 
-    __slots__ = ("barred", "ct", "difficulty", "g", "i", "k", "m", "path", "prio", "source",
-                 "team", "urban", "urgency")
+    __slots__ = ("barred", "ct", "difficulty", "g", "handler", "i", "k", "m", "path", "prio",
+                 "source", "team", "urban", "urgency")
 
     def __init__(self, m: Model, i: int) -> None:
         a = m.arrivals
@@ -113,6 +113,7 @@ class CaseRun:
         self.team = m.teams.pools[team_id] if team_id >= 0 else None
         self.barred = m.barred[k]
         self.path = ["grid"]
+        self.handler: Pool | None = None  # who handles it, once a centre has assigned it
 
     def start(self) -> None:
         """The report arrives (上报): to the grid worker first where the rules say so."""
@@ -216,8 +217,8 @@ class CaseRun:
         first = True
         while True:
             self._arrive(tier, sender, escalated=not first or from_worker, first=first)
-            if tier == "city" and m.link is not None:
-                tier, handler_name = yield from m.link.escalate(self)
+            if tier == "city" and m.city_link is not None:
+                tier, handler_name = yield from m.city_link.escalate(self)
                 break
             step = yield from self._at_centre(tier, arrived, first)
             first = False
@@ -287,7 +288,8 @@ class CaseRun:
             self.path.append(name)
         c.resolved_tier[i] = TIER_INDEX[tier]
         c.handler[i] = name
-        return (pool if handler is None else handler), name
+        self.handler = pool if handler is None else handler
+        return self.handler, name
 
     def _hours(self) -> float:
         """The handling work of this case at its handler."""
@@ -300,8 +302,8 @@ class CaseRun:
         m, c, i = self.m, self.m.cases, self.i
         feedback = m.draw.u_feedback.item(i) < m.feedback_rate
         job = handler.request(self._hours(), self.prio, "handling", order=i)
-        if not feedback and m.link is not None:
-            m.link.last_job(self, job)
+        if not feedback and m.desk is not None:
+            m.desk.last_job(self, job)
         c.handle_start[i] = yield job
         c.handled[i] = m.env.now
         m.supervision.handling(i, m.env.now)
@@ -309,25 +311,23 @@ class CaseRun:
         if feedback:
             centre = m.centres.pools[tier][_unit(m, tier, self.g)]
             job = centre.request(m.steps.feedback_minutes / 60, self.prio, "centre", order=i)
-            if m.link is not None:
-                m.link.last_job(self, job)
+            if m.desk is not None:
+                m.desk.last_job(self, job)
             yield job
             c.feedback[i] = m.env.now
             m.emit("case.feedback", i, tier=tier)
 
     def rework(self, tier: str, name: str) -> Generator[Any, Any, None]:
         """Verification failed: the centre of ``tier`` sends the case back to its handler
-        (a dispatch job), who does the work again (a share of the handling)."""
+        ``name`` (a dispatch job), who does the work again (a share of the handling)."""
         m, c, i = self.m, self.m.cases, self.i
         centre = m.centres.pools[tier][_unit(m, tier, self.g)]
         yield centre.request(m.steps.dispatch_minutes / 60, self.prio, "centre", order=i)
-        handler = (centre if not name.startswith("dept:") else
-                   m.departments.find(name[5:].partition("@")[0], tier, _unit(m, tier, self.g)))
-        assert handler is not None
-        job = handler.request(self._hours() * m.steps.rework_factor, self.prio, "handling",
+        assert self.handler is not None
+        job = self.handler.request(self._hours() * m.steps.rework_factor, self.prio, "handling",
                               order=i)
-        if m.link is not None:
-            m.link.last_job(self, job)
+        if m.desk is not None:
+            m.desk.last_job(self, job)
         yield job
         c.handled[i] = m.env.now
         m.supervision.handling(i, m.env.now)  # rework is handling: the same deadline holds
@@ -354,8 +354,8 @@ class CaseRun:
             if passed:
                 break
             c.reworks[i] += 1
-            if tier == "city" and m.link is not None:
-                yield from m.link.rework(self)
+            if tier == "city" and m.city_link is not None:
+                yield from m.city_link.rework(self)
             else:
                 yield from self.rework(tier, name)
         c.closed[i] = env.now

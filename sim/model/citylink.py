@@ -96,9 +96,6 @@ class PartitionLink:
         self.outbox.append(("rework", self.m.env.now, run.i, []))
         yield ev
 
-    def last_job(self, run: CaseRun, job: Job) -> None:
-        """Only the city process watches for the last job of a city part."""
-
     def deliver(self, returns: list[tuple[float, int, list[str], str]],
                 rows: list[tuple[int, dict[str, Any]]]) -> None:
         """The city's messages for the coming window: cases back at their times (with the
@@ -130,16 +127,6 @@ class CityDesk:
         self.tails: dict[int, int] = {}  # path length when the case arrived
         self.active: set[int] = set()  # cases in their city part
         self.done: list[int] = []  # city parts finished since the last window
-
-    def escalate(self, run: CaseRun) -> Generator[Any, Any, tuple[str, str]]:
-        """The city process never sends a case anywhere."""
-        raise AssertionError("the city process runs the city tier itself")
-        yield  # pragma: no cover
-
-    def rework(self, run: CaseRun) -> Generator[Any, Any, None]:
-        """See :meth:`escalate`."""
-        raise AssertionError("the city process runs the city tier itself")
-        yield  # pragma: no cover
 
     def last_job(self, run: CaseRun, job: Job) -> None:
         """``job`` ends the city part of ``run``'s case: its end, once it begins, is when the

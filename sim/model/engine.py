@@ -142,11 +142,9 @@ class Model:
         self.closed_count = 0
         self.tracer = Tracer(self) if trace else None
         self.part = part
-        self.link: PartitionLink | CityDesk | None = None
-        if part == "counties":
-            self.link = PartitionLink(self)
-        elif part == "city":
-            self.link = CityDesk(self, shortest_last_job(self))
+        # a partition sends what climbs to the city tier away; the city process runs it
+        self.city_link = PartitionLink(self) if part == "counties" else None
+        self.desk = CityDesk(self, shortest_last_job(self)) if part == "city" else None
 
     # --- set-up -------------------------------------------------------------------------
     def _helper_share(self) -> np.ndarray:

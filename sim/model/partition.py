@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from sim.config.scenario import Scenario
 from sim.metrics.timeseries import Sampler
 from sim.model.case import CaseTable
-from sim.model.citylink import CityDesk, PartitionLink
+from sim.model.citylink import PartitionLink
 from sim.model.engine import Model, no_cycle_collection
 from sim.model.record import RunRecord
 from sim.model.routing import decide
@@ -89,8 +89,8 @@ def _partition(conn: Connection, scenario: Scenario, days: float, seed: int,
         world = generate_world(scenario)
         m = Model(scenario, world, days, seed, counties=counties, warmup=warmup,
                   part="counties")
-        link = m.link
-        assert isinstance(link, PartitionLink)
+        link = m.city_link
+        assert link is not None
         sampler = Sampler(m)
         m.start(sampler)
         with no_cycle_collection():
@@ -147,8 +147,8 @@ class _Split:
 
     def __init__(self, city: Model, groups: list[list[int]]) -> None:
         self.city = city
-        desk = city.link
-        assert isinstance(desk, CityDesk)
+        desk = city.desk
+        assert desk is not None
         self.desk = desk
         self.groups = groups
         owner = np.full(city.world.county_code.shape[0], -1)

@@ -110,8 +110,8 @@ def team_routine(m: Model, team: int) -> Generator[Any, Any, None]:
                     lambda j, g=g, due=(day + MONTH_DAYS) * 24.0, k=measured: _swept(m, g, due, k))
             _request_visits(m, pool, g, days, ageing)
         last_day = days[-1] if days else last_day
-        # the next shift's start (past this one's end, whatever rounding left there)
-        t = t + 24.0 if cal.always else cal.next_open(cal.next_close(t) + 1e-6)
+        # the next shift's start
+        t = t + 24.0 if cal.always else cal.next_open(cal.next_close(t))
 
 
 def _patrolled(m: Model, g: int, job: Any, due: float, measured: int) -> None:

@@ -32,7 +32,6 @@ class Teams:
     team_grids: list[np.ndarray]
     team_role: list[str]
     team_actor: list[str]
-    capacity_hours: dict[str, float]
 
 
 def overhead_share(s: Scenario, role: str) -> float:
@@ -64,7 +63,6 @@ def build_teams(env: simpy.Environment, w: World, s: Scenario, mask: np.ndarray)
     helper_pools: list[Pool] = []
     overhead = {r: overhead_share(s, r) for r in SHIFT_OF_ROLE}
     duty = s.staffing.duty.get("grid")
-    cap_hours: dict[str, float] = {}
     holidays = holidays_of(s.holidays)
 
     def shift_cal(r: str):
@@ -103,11 +101,9 @@ def build_teams(env: simpy.Environment, w: World, s: Scenario, mask: np.ndarray)
     team_grids_sorted = np.argsort(grid_team, kind="stable")
     bounds = np.searchsorted(grid_team[team_grids_sorted], np.arange(len(pools) + 1))
     team_grids = [team_grids_sorted[bounds[i]:bounds[i + 1]] for i in range(len(pools))]
-    for p in pools + helper_pools:
-        cap_hours[p.kind] = cap_hours.get(p.kind, 0.0) + p.capacity * p.cal.per_week / 168.0
     offset = len(pools)
     for i, p in enumerate(helper_pools):
         p.unit = offset + i
     grid_helpers = np.where(grid_helpers >= 0, grid_helpers + offset, -1)
     return Teams(pools + helper_pools, grid_team, grid_helpers, team_grids, team_role,
-                 team_actor, cap_hours)
+                 team_actor)

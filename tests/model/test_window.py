@@ -3,8 +3,10 @@ and a stable district, and the warm-up removing the first week's bias."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -164,3 +166,43 @@ def test_weeks_one_and_two_agree_after_the_warm_up() -> None:
     # depends on the staffing: here the model settles within days, so only the mean is asked)
     cold = _weekly_differences(0.0)
     assert cold["dispatch"].mean() < 0.0, _ci(cold["dispatch"])
+
+
+def _office_opens(t: float, urban: bool, off: set[dt.date], on: set[dt.date]) -> float:
+    """The office clock's next opening at or after ``t`` hours (written out with datetime from
+    the rules file's hours and the holiday file's dates; day 0 is 2024-01-01)."""
+    start, end = (8.5, 17.5) if urban else (8.0, 18.0)
+    day = int(t // 24)
+    while True:
+        date = dt.date(2024, 1, 1) + dt.timedelta(days=day)
+        working = date in on or (date.weekday() < 5 and date not in off)
+        if working and t < day * 24 + end:
+            return max(t, day * 24 + start)
+        day += 1
+
+
+def test_emergencies_that_waited_can_be_recomputed_from_the_files(tmp_path: Path) -> None:
+    """kpis.json's emergencies that waited for a shift, from cases.parquet, the holiday file
+    and the rules' office hours (the grid code says urban: villages are numbered from 201)."""
+    s = small_scenario("qingdao", "staffing.duty={}")
+    r = simulate(s, days=21, seed=5, warmup=3)
+    paths = write_outputs(r, tmp_path)
+    k = json.loads(paths["kpis"].read_text(encoding="utf-8"))["emergencies"]
+    with open(s.files["holidays"], "rb") as fh:
+        years = tomllib.load(fh)["years"].values()
+    off = {d for y in years for d in y["holidays"]}
+    on = {d for y in years for d in y["makeup_days"]}
+    rows = [row for row in pq.read_table(paths["cases"]).to_pylist()
+            if row["in_window"] and row["urgency"] == "emergency"]
+    waited, late_holders = 0, set()
+    for row in rows:
+        urban = int(row["grid_code"][9:12]) < 200
+        t = row["reported_h"]
+        opens = _office_opens(t, urban, off, on)
+        accepted = row["accepted_h"]
+        if opens > t and (accepted is None or math.isnan(accepted) or accepted >= opens):
+            waited += 1
+            late_holders.add("grid" if row["reached_worker"] else "township")
+    assert k["count"] == len(rows) > 10
+    assert k["waited_for_shift"] == waited > 0
+    assert k["without_duty"] == sorted(late_holders)
